@@ -1,0 +1,53 @@
+"""The SMM Panel integration: an SMM reseller panel account in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_API_KEY, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_API_URL, DOMAIN
+from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator, create_client
+from .services import async_setup_services
+from .tracking import OrderTracker
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once, for every config entry."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> bool:
+    """Set up one panel account."""
+    client = create_client(hass, entry.data[CONF_API_URL], entry.data[CONF_API_KEY])
+    coordinator = SmmPanelCoordinator(
+        hass, entry, client, OrderTracker(hass, entry.entry_id)
+    )
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> None:
+    """Apply new options without a reload: only the polling interval needs work."""
+    coordinator = entry.runtime_data
+    coordinator.update_interval = SmmPanelCoordinator.scan_interval(entry)
+    await coordinator.async_request_refresh()
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> bool:
+    """Unload a config entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> None:
+    """Delete the tracked orders of a removed entry."""
+    await OrderTracker(hass, entry.entry_id).async_remove()

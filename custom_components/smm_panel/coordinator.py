@@ -1,0 +1,235 @@
+"""Polling of one panel account: balance, tracked orders and refills."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    Balance,
+    Service,
+    SmmPanelAuthenticationError,
+    SmmPanelClient,
+    SmmPanelError,
+)
+from . import const
+from .const import (
+    CONF_LOW_BALANCE_THRESHOLD,
+    CONF_RETENTION_HOURS,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_LOW_BALANCE_THRESHOLD,
+    DEFAULT_RETENTION_HOURS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    EVENT_ORDER_UPDATED,
+    EVENT_REFILL_UPDATED,
+    LOGGER,
+    SERVICES_REFRESH_INTERVAL,
+)
+from .tracking import OrderChange, OrderTracker, RefillChange, TrackedOrder
+
+type SmmPanelConfigEntry = ConfigEntry[SmmPanelCoordinator]
+
+
+def create_client(hass: HomeAssistant, api_url: str, api_key: str) -> SmmPanelClient:
+    """Return a client for a panel account, on Home Assistant's shared session."""
+    return SmmPanelClient(
+        async_get_clientsession(hass),
+        api_key,
+        api_url,
+        timeout=const.CLIENT_TIMEOUT,
+        backoff=const.CLIENT_BACKOFF,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PanelData:
+    """The result of one refresh.
+
+    `order_changes` and `refill_changes` hold what changed in this refresh
+    only, so listeners (the event entity) see each change once.
+    """
+
+    balance: Balance
+    order_changes: tuple[OrderChange, ...] = field(default=())
+    refill_changes: tuple[RefillChange, ...] = field(default=())
+
+
+class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
+    """Fetches the balance and the status of every tracked, unfinished order."""
+
+    config_entry: SmmPanelConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: SmmPanelConfigEntry,
+        client: SmmPanelClient,
+        tracker: OrderTracker,
+    ) -> None:
+        """Create the coordinator for one config entry."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=DOMAIN,
+            update_interval=self.scan_interval(config_entry),
+        )
+        self.client = client
+        self.tracker = tracker
+        self.services: dict[int, Service] = {}
+        self._services_fetched: datetime | None = None
+
+    @staticmethod
+    def scan_interval(entry: ConfigEntry) -> timedelta:
+        """Return the polling interval set in the options."""
+        return timedelta(
+            minutes=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        )
+
+    @property
+    def low_balance_threshold(self) -> float:
+        """Return the balance under which the low-balance sensor turns on."""
+        return float(
+            self.config_entry.options.get(
+                CONF_LOW_BALANCE_THRESHOLD, DEFAULT_LOW_BALANCE_THRESHOLD
+            )
+        )
+
+    @property
+    def retention(self) -> timedelta:
+        """Return how long finished orders stay visible."""
+        return timedelta(
+            hours=self.config_entry.options.get(
+                CONF_RETENTION_HOURS, DEFAULT_RETENTION_HOURS
+            )
+        )
+
+    async def _async_setup(self) -> None:
+        """Load the tracked orders before the first refresh."""
+        await self.tracker.async_load()
+
+    async def async_refresh_services(self, *, force: bool = False) -> dict[int, Service]:
+        """Return the catalogue, fetched again when older than an hour."""
+        now = dt_util.utcnow()
+        if (
+            force
+            or self._services_fetched is None
+            or now - self._services_fetched >= SERVICES_REFRESH_INTERVAL
+        ):
+            services = await self.client.async_get_services()
+            self.services = {service.service_id: service for service in services}
+            self._services_fetched = now
+        return self.services
+
+    async def _async_update_data(self) -> PanelData:
+        """Fetch everything one refresh needs and record the changes."""
+        try:
+            balance = await self.client.async_get_balance()
+            statuses = await self.client.async_get_orders_status(
+                self.tracker.active_order_ids()
+            )
+            refill_statuses = await self.client.async_get_refills_status(
+                self.tracker.active_refill_ids()
+            )
+        except SmmPanelAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except SmmPanelError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        await self._async_refresh_services_quietly()
+
+        now = dt_util.utcnow()
+        order_changes, orders_dirty = self.tracker.apply_order_statuses(statuses, now)
+        refill_changes, refills_dirty = self.tracker.apply_refill_statuses(
+            refill_statuses
+        )
+        purged = self.tracker.purge_finished(now - self.retention)
+        if orders_dirty or refills_dirty or purged:
+            await self.tracker.async_save()
+        for change in order_changes:
+            self._fire_order_event(change)
+        for refill_change in refill_changes:
+            self._fire_refill_event(refill_change)
+        return PanelData(balance, tuple(order_changes), tuple(refill_changes))
+
+    async def _async_refresh_services_quietly(self) -> None:
+        """Refresh the hourly catalogue without failing the whole refresh."""
+        try:
+            await self.async_refresh_services()
+        except SmmPanelError as err:
+            LOGGER.debug("Could not refresh the services catalogue: %s", err)
+
+    def _fire_order_event(self, change: OrderChange) -> None:
+        order = change.order
+        self.hass.bus.async_fire(
+            EVENT_ORDER_UPDATED,
+            {
+                "config_entry_id": self.config_entry.entry_id,
+                "order_id": order.order_id,
+                "previous_status": change.previous.value,
+                "status": order.state.value,
+                "remains": order.remains,
+                "charge": None if order.charge is None else float(order.charge),
+                "currency": order.currency,
+            },
+        )
+
+    def _fire_refill_event(self, change: RefillChange) -> None:
+        refill = change.refill
+        self.hass.bus.async_fire(
+            EVENT_REFILL_UPDATED,
+            {
+                "config_entry_id": self.config_entry.entry_id,
+                "refill_id": refill.refill_id,
+                "order_id": refill.order_id,
+                "previous_status": change.previous.value,
+                "status": refill.state.value,
+            },
+        )
+
+    async def async_track(self, orders: list[TrackedOrder]) -> list[int]:
+        """Track orders now (entities appear at once); return the new ids."""
+        added = self.tracker.track(orders)
+        if added:
+            await self.tracker.async_save()
+            self._notify_tracking_changed()
+        return added
+
+    async def async_untrack(self, order_ids: list[int]) -> list[int]:
+        """Stop tracking orders (their entities go away); return those removed."""
+        removed = self.tracker.untrack(order_ids)
+        if removed:
+            await self.tracker.async_save()
+            self._notify_tracking_changed()
+        return removed
+
+    async def async_track_refills(self, refills: dict[int, int]) -> None:
+        """Track new refills, given as {refill_id: order_id}."""
+        added = [
+            refill_id
+            for refill_id, order_id in refills.items()
+            if self.tracker.track_refill(refill_id, order_id)
+        ]
+        if added:
+            await self.tracker.async_save()
+
+    @callback
+    def _notify_tracking_changed(self) -> None:
+        """Let the entities see the new set of tracked orders, without polling."""
+        if self.data is not None:
+            self.async_set_updated_data(
+                replace(self.data, order_changes=(), refill_changes=())
+            )

@@ -1,0 +1,33 @@
+"""Diagnostics, with the API key redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+
+from .coordinator import SmmPanelConfigEntry
+
+TO_REDACT = {CONF_API_KEY, "unique_id"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SmmPanelConfigEntry
+) -> dict[str, Any]:
+    """Return the entry, the balance and the tracked orders; never the key."""
+    coordinator = entry.runtime_data
+    balance = coordinator.data.balance
+    return {
+        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "last_update_success": coordinator.last_update_success,
+        "balance": {"amount": str(balance.amount), "currency": balance.currency},
+        "services_cached": len(coordinator.services),
+        "tracked_orders": [
+            order.as_storage() for order in coordinator.tracker.orders.values()
+        ],
+        "tracked_refills": [
+            refill.as_storage() for refill in coordinator.tracker.refills.values()
+        ],
+    }

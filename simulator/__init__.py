@@ -1,0 +1,57 @@
+"""A local SMM panel ("API v2") simulator for tests, benchmarks and demos.
+
+Never shipped to users: it lives outside ``custom_components``.
+"""
+
+from .catalogue import SimService, build_catalogue
+from .faults import (
+    ERROR,
+    FAULT_KINDS,
+    HTML,
+    HTTP429,
+    HTTP500,
+    KEY_REVOKED,
+    LATENCY,
+    MALFORMED_JSON,
+    RESET,
+    TIMEOUT,
+    WRONG_SHAPE,
+    Dialect,
+    Fault,
+    FaultInjector,
+)
+from .panel import (
+    LoggedRequest,
+    PanelSimulator,
+    Response,
+    SimClock,
+    SimOrder,
+    SimRefill,
+)
+from .server import SimulatorServer
+
+__all__ = [
+    "ERROR",
+    "FAULT_KINDS",
+    "HTML",
+    "HTTP429",
+    "HTTP500",
+    "KEY_REVOKED",
+    "LATENCY",
+    "MALFORMED_JSON",
+    "RESET",
+    "TIMEOUT",
+    "WRONG_SHAPE",
+    "Dialect",
+    "Fault",
+    "FaultInjector",
+    "LoggedRequest",
+    "PanelSimulator",
+    "Response",
+    "SimClock",
+    "SimOrder",
+    "SimRefill",
+    "SimService",
+    "SimulatorServer",
+    "build_catalogue",
+]

@@ -1,0 +1,27 @@
+"""Setting up and unloading a panel account."""
+
+from __future__ import annotations
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+from simulator import PanelSimulator
+
+from .conftest import setup_integration
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """The entry loads, shows the balance, and unloads cleanly."""
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    state = hass.states.get("sensor.127_0_0_1_balance")
+    assert state is not None
+    assert float(state.state) == 100.0
+    assert state.attributes["unit_of_measurement"] == "USD"
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
