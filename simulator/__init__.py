@@ -20,14 +20,8 @@ from .faults import (
     Fault,
     FaultInjector,
 )
-from .panel import (
-    LoggedRequest,
-    PanelSimulator,
-    Response,
-    SimClock,
-    SimOrder,
-    SimRefill,
-)
+from .models import LoggedRequest, Response, SimClock, SimOrder, SimRefill
+from .panel import PanelSimulator
 from .server import SimulatorServer
 
 __all__ = [

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 from decimal import Decimal
 
-from .panel import PanelSimulator, SimClock
+from .models import SimClock
+from .panel import PanelSimulator
 from .server import SimulatorServer
 
 

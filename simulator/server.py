@@ -23,7 +23,8 @@ from .faults import (
     WRONG_SHAPE,
     Fault,
 )
-from .panel import ERR_REQUEST, PanelSimulator, Response
+from .models import Response
+from .panel import ERR_REQUEST, PanelSimulator
 
 API_PATH = "/api/v2"
 
