@@ -6,10 +6,18 @@ from collections.abc import AsyncGenerator
 from decimal import Decimal
 
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from simulator import PanelSimulator, SimulatorServer
 
 API_KEY = "sk-test-0123456789abcdef"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshot with Home Assistant's serializer (stable ids and timestamps)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture
@@ -19,9 +27,7 @@ def panel() -> PanelSimulator:
 
 
 @pytest.fixture
-async def panel_url(
-    panel: PanelSimulator, socket_enabled: None
-) -> AsyncGenerator[str]:
+async def panel_url(panel: PanelSimulator, socket_enabled: None) -> AsyncGenerator[str]:
     """Serve the simulated panel on a free loopback port; yield its API URL.
 
     Sockets are allowed for this (pytest-socket still limits them to 127.0.0.1).

@@ -36,7 +36,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> 
     return True
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> None:
+async def _async_options_updated(
+    hass: HomeAssistant, entry: SmmPanelConfigEntry
+) -> None:
     """Apply new options without a reload: only the polling interval needs work."""
     coordinator = entry.runtime_data
     coordinator.update_interval = SmmPanelCoordinator.scan_interval(entry)

@@ -37,7 +37,10 @@ class SmmPanelLowBalanceSensor(SmmPanelEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         """Return True when the balance is below the threshold."""
-        return self.coordinator.data.balance.amount < self.coordinator.low_balance_threshold
+        return (
+            self.coordinator.data.balance.amount
+            < self.coordinator.low_balance_threshold
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, float]:

@@ -12,6 +12,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from . import const
 from .api import (
     Balance,
     Service,
@@ -19,7 +20,6 @@ from .api import (
     SmmPanelClient,
     SmmPanelError,
 )
-from . import const
 from .const import (
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
@@ -116,7 +116,9 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         """Load the tracked orders before the first refresh."""
         await self.tracker.async_load()
 
-    async def async_refresh_services(self, *, force: bool = False) -> dict[int, Service]:
+    async def async_refresh_services(
+        self, *, force: bool = False
+    ) -> dict[int, Service]:
         """Return the catalogue, fetched again when older than an hour."""
         now = dt_util.utcnow()
         if (

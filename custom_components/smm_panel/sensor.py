@@ -133,7 +133,9 @@ class SmmPanelOrderSensor(SmmPanelEntity, SensorEntity):
     def __init__(self, coordinator: SmmPanelCoordinator, order_id: int) -> None:
         """Create the sensor of one order."""
         super().__init__(coordinator, f"order_{order_id}")
-        self._attr_unique_id = order_unique_id(coordinator.config_entry.entry_id, order_id)
+        self._attr_unique_id = order_unique_id(
+            coordinator.config_entry.entry_id, order_id
+        )
         self._attr_translation_placeholders = {"order_id": str(order_id)}
         self._order_id = order_id
         self._order: TrackedOrder = coordinator.tracker.orders[order_id]

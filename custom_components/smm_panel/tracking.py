@@ -229,7 +229,10 @@ class OrderTracker:
                 updated = replace(current, error=status.message)
             else:
                 updated = replace(
-                    current, state=status.state, raw_status=status.raw_status, error=None
+                    current,
+                    state=status.state,
+                    raw_status=status.raw_status,
+                    error=None,
                 )
             if updated == current:
                 continue

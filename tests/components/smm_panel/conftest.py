@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Generator
 from unittest.mock import patch
 
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smm_panel.config_flow import account_unique_id
 from custom_components.smm_panel.const import CONF_API_URL, DOMAIN
-from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant
 
 from ...conftest import API_KEY
 
@@ -26,7 +26,7 @@ def fast_client() -> Generator[None]:
     """Keep retries and timeouts short so fault tests run quickly."""
     with (
         patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", 1.0),
-        patch("custom_components.smm_panel.const.CLIENT_BACKOFF", 0.01),
+        patch("custom_components.smm_panel.const.CLIENT_BACKOFF", 0),
     ):
         yield
 
