@@ -1,0 +1,108 @@
+"""The shipped blueprints load with Home Assistant's schema and do their job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+
+import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
+
+from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
+from homeassistant.components.blueprint import models
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
+
+BLUEPRINTS = Path(__file__).parents[3] / "blueprints"
+
+
+@pytest.mark.parametrize("name", ["low_balance.yaml", "order_finished.yaml"])
+def test_blueprint_schema(name: str) -> None:
+    """Each blueprint is a valid automation blueprint."""
+    path = BLUEPRINTS / "automation" / "smm_panel" / name
+    blueprint = models.Blueprint(
+        load_yaml_dict(str(path)),
+        path=str(path),
+        expected_domain="automation",
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+    assert blueprint.domain == "automation"
+    assert blueprint.metadata["source_url"].endswith(name)
+
+
+async def use_blueprint(
+    hass: HomeAssistant, tmp_path: Path, name: str, inputs: dict[str, object]
+) -> None:
+    """Set up one automation from a shipped blueprint."""
+    shutil.copytree(BLUEPRINTS, tmp_path / "blueprints")
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "use_blueprint": {
+                    "path": f"smm_panel/{name}",
+                    "input": inputs,
+                }
+            }
+        },
+    )
+    await hass.async_block_till_done()
+
+
+async def test_order_finished_notifies(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A final status sends one notification; a progress update sends none."""
+    calls = async_mock_service(hass, "notify", "phone")
+    await use_blueprint(
+        hass,
+        tmp_path,
+        "order_finished.yaml",
+        {"notify_action": "notify.phone", "statuses": ["completed"]},
+    )
+    event = {
+        "config_entry_id": "abc",
+        "order_id": 23501,
+        "previous_status": "pending",
+        "status": "in_progress",
+        "remains": 500,
+        "charge": 0.9,
+        "currency": "USD",
+    }
+    hass.bus.async_fire("smm_panel_order_updated", event)
+    await hass.async_block_till_done()
+    assert calls == []
+
+    hass.bus.async_fire(
+        "smm_panel_order_updated",
+        event | {"previous_status": "in_progress", "status": "completed", "remains": 0},
+    )
+    await hass.async_block_till_done()
+    assert len(calls) == 1
+    assert calls[0].data["title"] == "SMM order 23501 completed"
+    assert "from in_progress to completed" in calls[0].data["message"]
+    assert "0.9 USD" in calls[0].data["message"]
+
+
+async def test_low_balance_notifies(hass: HomeAssistant, tmp_path: Path) -> None:
+    """The low-balance sensor turning on sends the balance and the threshold."""
+    calls = async_mock_service(hass, "notify", "phone")
+    hass.states.async_set("binary_sensor.panel_low_balance", "off", {"threshold": 5.0})
+    hass.states.async_set("sensor.panel_balance", "4.2", {"unit_of_measurement": "USD"})
+    await use_blueprint(
+        hass,
+        tmp_path,
+        "low_balance.yaml",
+        {
+            "low_balance_sensor": "binary_sensor.panel_low_balance",
+            "balance_sensor": "sensor.panel_balance",
+            "notify_action": "notify.phone",
+        },
+    )
+    hass.states.async_set("binary_sensor.panel_low_balance", "on", {"threshold": 5.0})
+    await hass.async_block_till_done()
+
+    assert len(calls) == 1
+    assert calls[0].data["title"] == "SMM panel balance is low"
+    assert "Balance is 4.2 USD, below 5.0" in calls[0].data["message"]
