@@ -1,10 +1,604 @@
-"""Actions of the SMM Panel integration (placeholder until issue 4)."""
+"""Actions of the SMM Panel integration: place, follow, refill and cancel orders."""
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant, callback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+import re
+from typing import Any, Final, cast
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.util import dt as dt_util
+from homeassistant.util.ulid import ulid_now
+import voluptuous as vol
+
+from .api import (
+    CancelResult,
+    ItemError,
+    OrderStatus,
+    RefillStatus,
+    Service,
+    SmmPanelAuthenticationError,
+    SmmPanelConnectionError,
+    SmmPanelError,
+    SmmPanelInsufficientFundsError,
+    SmmPanelOrderStateUnknownError,
+    SmmPanelRateLimitError,
+    SmmPanelRequestError,
+)
+from .const import DOMAIN, LOGGER
+from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
+from .order_validation import (
+    ATTR_INTERVAL,
+    ATTR_LINK,
+    ATTR_MAX,
+    ATTR_MIN,
+    ATTR_POSTS,
+    ATTR_QUANTITY,
+    ATTR_RUNS,
+    ATTR_SERVICE,
+    ATTR_TYPE_OF_TRAFFIC,
+    ATTR_USERNAME,
+    OrderPlan,
+    check_balance,
+    plan_order,
+)
+from .tracking import TrackedOrder
+
+SERVICE_ADD_ORDER: Final = "add_order"
+SERVICE_ORDER_STATUS: Final = "order_status"
+SERVICE_REFILL: Final = "refill"
+SERVICE_REFILL_STATUS: Final = "refill_status"
+SERVICE_CANCEL: Final = "cancel"
+SERVICE_LIST_SERVICES: Final = "list_services"
+SERVICE_TRACK_ORDERS: Final = "track_orders"
+SERVICE_UNTRACK_ORDERS: Final = "untrack_orders"
+
+# Not in homeassistant.const of Home Assistant 2025.4, so defined here.
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_ORDERS: Final = "orders"
+ATTR_REFILLS: Final = "refills"
+ATTR_TRACK: Final = "track"
+ATTR_DRY_RUN: Final = "dry_run"
+ATTR_CATEGORY: Final = "category"
+ATTR_SEARCH: Final = "search"
+ATTR_TYPE: Final = "type"
+ATTR_REFILL: Final = "refill"
+ATTR_CANCEL: Final = "cancel"
+ATTR_MAX_RATE: Final = "max_rate"
+
+ISSUE_ORDER_STATE_UNKNOWN: Final = "order_state_unknown"
+
+# Ids may come as a list, or as text separated by commas, spaces or new lines.
+_ID_SEPARATORS: Final = re.compile(r"[\s,;]+")
+
+
+def _lines(value: Any) -> list[str]:
+    """Accept a list field as multiline text or as a list; keep non-empty lines."""
+    items = [value] if isinstance(value, str) else cv.ensure_list(value)
+    return [
+        line.strip()
+        for item in items
+        for line in cv.string(item).splitlines()
+        if line.strip()
+    ]
+
+
+def _text(value: Any) -> str | None:
+    """Accept text, trimmed; an empty text counts as not given."""
+    return cv.string(value).strip() or None
+
+
+def _expiry(value: Any) -> str:
+    """Accept a date (or text as d/m/Y) and give it as the panel wants: d/m/Y."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    text = cv.string(value).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).strftime("%d/%m/%Y")
+        except ValueError:
+            continue
+    raise vol.Invalid("expected a date (YYYY-MM-DD or DD/MM/YYYY)")
+
+
+_POSITIVE_INT = vol.All(vol.Coerce(int), vol.Range(min=1))
+_NON_NEGATIVE_INT = vol.All(vol.Coerce(int), vol.Range(min=0))
+_IDS = vol.Any(cv.string, [cv.string])
+_ENTRY: dict[vol.Marker, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+
+ADD_ORDER_SCHEMA: Final = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_SERVICE): _POSITIVE_INT,
+        vol.Optional(ATTR_LINK): _text,
+        vol.Optional(ATTR_QUANTITY): _POSITIVE_INT,
+        vol.Optional(ATTR_RUNS): _POSITIVE_INT,
+        vol.Optional(ATTR_INTERVAL): _POSITIVE_INT,
+        vol.Optional("comments"): _lines,
+        vol.Optional("usernames"): _lines,
+        vol.Optional("hashtags"): _lines,
+        vol.Optional("hashtag"): _text,
+        vol.Optional(ATTR_USERNAME): _text,
+        vol.Optional("media"): _text,
+        vol.Optional("answer_number"): _POSITIVE_INT,
+        vol.Optional("groups"): _lines,
+        vol.Optional("keywords"): _lines,
+        vol.Optional(ATTR_MIN): _POSITIVE_INT,
+        vol.Optional(ATTR_MAX): _POSITIVE_INT,
+        vol.Optional(ATTR_POSTS): _POSITIVE_INT,
+        vol.Optional("old_posts"): _NON_NEGATIVE_INT,
+        vol.Optional("delay"): _NON_NEGATIVE_INT,
+        vol.Optional("expiry"): _expiry,
+        vol.Optional("country"): _text,
+        vol.Optional("device"): _POSITIVE_INT,
+        vol.Optional(ATTR_TYPE_OF_TRAFFIC): _POSITIVE_INT,
+        vol.Optional("google_keyword"): _text,
+        vol.Optional("referring_url"): _text,
+        vol.Optional(ATTR_TRACK, default=True): cv.boolean,
+        vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
+    }
+)
+ORDERS_SCHEMA: Final = vol.Schema({**_ENTRY, vol.Required(ATTR_ORDERS): _IDS})
+REFILLS_SCHEMA: Final = vol.Schema({**_ENTRY, vol.Required(ATTR_REFILLS): _IDS})
+LIST_SERVICES_SCHEMA: Final = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Optional(ATTR_CATEGORY): _text,
+        vol.Optional(ATTR_SEARCH): _text,
+        vol.Optional(ATTR_TYPE): _text,
+        vol.Optional(ATTR_REFILL): cv.boolean,
+        vol.Optional(ATTR_CANCEL): cv.boolean,
+        vol.Optional(ATTR_MAX_RATE): vol.All(vol.Coerce(float), vol.Range(min=0)),
+    }
+)
+
+
+# --- resolving the account and the input --------------------------------
+
+
+def _get_coordinator(call: ServiceCall) -> SmmPanelCoordinator:
+    """Return the account the call is for: the one named, or the only one loaded."""
+    entries = call.hass.config_entries
+    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
+        entry = entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_found",
+                translation_placeholders={"config_entry_id": entry_id},
+            )
+        if entry.state is not ConfigEntryState.LOADED:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_loaded",
+                translation_placeholders={"title": entry.title},
+            )
+        return cast(SmmPanelConfigEntry, entry).runtime_data
+    loaded = entries.async_loaded_entries(DOMAIN)
+    if not loaded:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="no_entry_loaded"
+        )
+    if len(loaded) > 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="several_entries_loaded",
+            translation_placeholders={
+                "titles": ", ".join(entry.title for entry in loaded)
+            },
+        )
+    return cast(SmmPanelConfigEntry, loaded[0]).runtime_data
+
+
+def _parse_ids(call: ServiceCall, field: str) -> list[int]:
+    """Return the positive ids of a field, in the given order, without repeats."""
+    value = call.data[field]
+    items = [value] if isinstance(value, str) else value
+    ids: list[int] = []
+    for item in items:
+        for part in filter(None, _ID_SEPARATORS.split(item)):
+            if not (part.isdecimal() and int(part) > 0):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_id",
+                    translation_placeholders={"field": field, "value": part},
+                )
+            ids.append(int(part))
+    if not ids:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_ids",
+            translation_placeholders={"field": field},
+        )
+    return list(dict.fromkeys(ids))
+
+
+# --- errors of the panel ---------------------------------------------------
+
+
+@contextmanager
+def _panel_errors(
+    coordinator: SmmPanelCoordinator, plan: OrderPlan | None = None
+) -> Iterator[None]:
+    """Turn the client's errors into translated Home Assistant errors.
+
+    `plan` is the order being placed, if any: it names the order in the
+    error and in the repair issue when its fate is unknown.
+    """
+    try:
+        yield
+    except SmmPanelOrderStateUnknownError as err:
+        placeholders = _order_placeholders(coordinator, plan)
+        _create_order_state_unknown_issue(coordinator.hass, placeholders)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=ISSUE_ORDER_STATE_UNKNOWN,
+            translation_placeholders=placeholders,
+        ) from err
+    except SmmPanelAuthenticationError as err:
+        coordinator.config_entry.async_start_reauth(coordinator.hass)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except SmmPanelRequestError as err:
+        funds = isinstance(err, SmmPanelInsufficientFundsError)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="panel_insufficient_funds" if funds else "panel_rejected",
+            translation_placeholders={"message": err.message},
+        ) from err
+    except SmmPanelRateLimitError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="rate_limited"
+        ) from err
+    except SmmPanelConnectionError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except SmmPanelError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_response",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _order_placeholders(
+    coordinator: SmmPanelCoordinator, plan: OrderPlan | None
+) -> dict[str, str]:
+    """Name an order in messages: panel account, service and link."""
+    placeholders = {
+        "panel": coordinator.config_entry.title,
+        "service": "-",
+        "service_name": "-",
+        "link": "-",
+    }
+    if plan is not None:
+        placeholders["service"] = str(plan.service.service_id)
+        placeholders["service_name"] = plan.service.name
+        placeholders["link"] = plan.target or "-"
+    return placeholders
+
+
+def _create_order_state_unknown_issue(
+    hass: HomeAssistant, placeholders: dict[str, str]
+) -> None:
+    """Raise a repair issue; one per lost reply, as each may be a distinct order."""
+    LOGGER.warning(
+        "No usable reply to an order for service %s (%s): check the panel before"
+        " retrying",
+        placeholders["service"],
+        placeholders["link"],
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{ISSUE_ORDER_STATE_UNKNOWN}_{ulid_now()}",
+        is_fixable=False,
+        is_persistent=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_ORDER_STATE_UNKNOWN,
+        translation_placeholders=placeholders,
+    )
+
+
+# --- actions ------------------------------------------------------------------
+
+
+async def _async_add_order(call: ServiceCall) -> ServiceResponse:
+    """Check an order against the services list and the balance, then place it."""
+    coordinator = _get_coordinator(call)
+    with _panel_errors(coordinator):
+        services = await coordinator.async_refresh_services()
+    plan = plan_order(services, call.data)
+    await _async_check_balance(coordinator, plan)
+    dry_run: bool = call.data[ATTR_DRY_RUN]
+    currency = coordinator.data.balance.currency
+    order_id: int | None = None
+    if not dry_run:
+        # Sent once, whatever happens: a second `add` is a second, paid order.
+        with _panel_errors(coordinator, plan):
+            order_id = await coordinator.client.async_add_order(plan.request)
+        LOGGER.info("Placed order %s for service %s", order_id, plan.service.service_id)
+        if call.data[ATTR_TRACK]:
+            await coordinator.async_track(
+                [
+                    TrackedOrder(
+                        order_id,
+                        service_id=plan.service.service_id,
+                        service_name=plan.service.name,
+                        link=plan.target,
+                        quantity=plan.quantity,
+                        currency=currency,
+                    )
+                ]
+            )
+        _refresh_soon(coordinator)
+    return {
+        "order": order_id,
+        "service": plan.service.service_id,
+        "service_name": plan.service.name,
+        "estimated_charge": float(plan.estimated_charge),
+        "currency": currency,
+        "dry_run": dry_run,
+    }
+
+
+async def _async_check_balance(
+    coordinator: SmmPanelCoordinator, plan: OrderPlan
+) -> None:
+    """Check the charge against the balance, read again if the last one is short.
+
+    The polled balance may be minutes old; a top-up since then should not
+    block the order, so a short balance is confirmed with the panel first.
+    """
+    if plan.estimated_charge <= coordinator.data.balance.amount:
+        return
+    with _panel_errors(coordinator):
+        balance = await coordinator.client.async_get_balance()
+    check_balance(plan, balance)
+
+
+async def _async_order_status(call: ServiceCall) -> ServiceResponse:
+    """Return the status of orders, in the order they were given."""
+    coordinator = _get_coordinator(call)
+    order_ids = _parse_ids(call, ATTR_ORDERS)
+    with _panel_errors(coordinator):
+        statuses = await coordinator.client.async_get_orders_status(order_ids)
+    return {ATTR_ORDERS: [_order_status_item(i, statuses[i]) for i in order_ids]}
+
+
+def _order_status_item(
+    order_id: int, status: OrderStatus | ItemError
+) -> dict[str, Any]:
+    if isinstance(status, ItemError):
+        return {"order": order_id, "error": status.message}
+    return {
+        "order": order_id,
+        "status": status.state.value,
+        "raw_status": status.raw_status,
+        "charge": None if status.charge is None else float(status.charge),
+        "start_count": status.start_count,
+        "remains": status.remains,
+        "currency": status.currency,
+    }
+
+
+async def _async_refill(call: ServiceCall) -> ServiceResponse:
+    """Ask for refills; the new ones are followed until they finish."""
+    coordinator = _get_coordinator(call)
+    order_ids = _parse_ids(call, ATTR_ORDERS)
+    with _panel_errors(coordinator):
+        results = await coordinator.client.async_refill_orders(order_ids)
+    await coordinator.async_track_refills(
+        {
+            refill_id: order_id
+            for order_id, refill_id in results.items()
+            if not isinstance(refill_id, ItemError)
+        }
+    )
+    return {ATTR_REFILLS: [_refill_item(i, results[i]) for i in order_ids]}
+
+
+def _refill_item(order_id: int, result: int | ItemError) -> dict[str, Any]:
+    if isinstance(result, ItemError):
+        return {"order": order_id, "error": result.message}
+    return {"order": order_id, "refill": result}
+
+
+async def _async_refill_status(call: ServiceCall) -> ServiceResponse:
+    """Return the status of refills, in the order they were given."""
+    coordinator = _get_coordinator(call)
+    refill_ids = _parse_ids(call, ATTR_REFILLS)
+    with _panel_errors(coordinator):
+        statuses = await coordinator.client.async_get_refills_status(refill_ids)
+    return {ATTR_REFILLS: [_refill_status_item(i, statuses[i]) for i in refill_ids]}
+
+
+def _refill_status_item(
+    refill_id: int, status: RefillStatus | ItemError
+) -> dict[str, Any]:
+    if isinstance(status, ItemError):
+        return {"refill": refill_id, "error": status.message}
+    return {
+        "refill": refill_id,
+        "status": status.state.value,
+        "raw_status": status.raw_status,
+    }
+
+
+async def _async_cancel(call: ServiceCall) -> ServiceResponse:
+    """Ask to cancel orders."""
+    coordinator = _get_coordinator(call)
+    order_ids = _parse_ids(call, ATTR_ORDERS)
+    with _panel_errors(coordinator):
+        results = await coordinator.client.async_cancel_orders(order_ids)
+    if any(isinstance(result, CancelResult) for result in results.values()):
+        _refresh_soon(coordinator)  # shows the refund and the canceled state
+    return {ATTR_ORDERS: [_cancel_item(i, results[i]) for i in order_ids]}
+
+
+def _cancel_item(order_id: int, result: CancelResult | ItemError) -> dict[str, Any]:
+    if isinstance(result, ItemError):
+        return {"order": order_id, "error": result.message}
+    return {"order": order_id, "cancel": True}
+
+
+async def _async_list_services(call: ServiceCall) -> ServiceResponse:
+    """Return the services that match every filter given."""
+    coordinator = _get_coordinator(call)
+    with _panel_errors(coordinator):
+        services = await coordinator.async_refresh_services()
+    return {
+        "services": [
+            _service_item(service)
+            for service in services.values()
+            if _service_matches(service, call.data)
+        ]
+    }
+
+
+def _service_matches(service: Service, filters: Mapping[str, Any]) -> bool:
+    """Apply the filters of `list_services` (text filters ignore letter case)."""
+    category, search, type_ = (
+        filters.get(name) for name in (ATTR_CATEGORY, ATTR_SEARCH, ATTR_TYPE)
+    )
+    return (
+        (category is None or service.category.casefold() == category.casefold())
+        and (search is None or search.casefold() in service.name.casefold())
+        and (type_ is None or service.type.casefold() == type_.casefold())
+        and filters.get(ATTR_REFILL, service.refill) == service.refill
+        and filters.get(ATTR_CANCEL, service.cancel) == service.cancel
+        and (
+            ATTR_MAX_RATE not in filters
+            or float(service.rate) <= filters[ATTR_MAX_RATE]
+        )
+    )
+
+
+def _service_item(service: Service) -> dict[str, Any]:
+    return {
+        "service": service.service_id,
+        "name": service.name,
+        "type": service.type,
+        "category": service.category,
+        "rate": float(service.rate),
+        "min": service.min,
+        "max": service.max,
+        "refill": service.refill,
+        "cancel": service.cancel,
+        "dripfeed": service.dripfeed,
+    }
+
+
+async def _async_track_orders(call: ServiceCall) -> ServiceResponse:
+    """Follow orders placed elsewhere; return every asked id now tracked."""
+    coordinator = _get_coordinator(call)
+    order_ids = _parse_ids(call, ATTR_ORDERS)
+    new_ids = [i for i in order_ids if i not in coordinator.tracker.orders]
+    if new_ids:
+        with _panel_errors(coordinator):
+            statuses = await coordinator.client.async_get_orders_status(new_ids)
+        now = dt_util.utcnow()
+        # The current status is the starting point: no event is fired for it.
+        await coordinator.async_track(
+            [
+                _tracked_order(status, now)
+                for status in statuses.values()
+                if isinstance(status, OrderStatus)
+            ]
+        )
+    tracked = coordinator.tracker.orders
+    return {"tracked": [i for i in order_ids if i in tracked]}
+
+
+def _tracked_order(status: OrderStatus, now: datetime) -> TrackedOrder:
+    return TrackedOrder(
+        status.order_id,
+        state=status.state,
+        raw_status=status.raw_status,
+        charge=status.charge,
+        start_count=status.start_count,
+        remains=status.remains,
+        currency=status.currency,
+        finished_at=now if status.state.is_final else None,
+    )
+
+
+async def _async_untrack_orders(call: ServiceCall) -> ServiceResponse:
+    """Stop following orders; return the ids that were followed."""
+    coordinator = _get_coordinator(call)
+    order_ids = _parse_ids(call, ATTR_ORDERS)
+    untracked: list[Any] = await coordinator.async_untrack(order_ids)
+    return {"untracked": untracked}
+
+
+@callback
+def _refresh_soon(coordinator: SmmPanelCoordinator) -> None:
+    """Poll again now, in the background, so balance and orders catch up."""
+    coordinator.config_entry.async_create_task(
+        coordinator.hass,
+        coordinator.async_request_refresh(),
+        f"{DOMAIN} refresh after an action",
+    )
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the actions."""
+    """Register the actions, once for every account."""
+    for name, handler, schema, supports_response in (
+        (
+            SERVICE_ADD_ORDER,
+            _async_add_order,
+            ADD_ORDER_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
+        (
+            SERVICE_ORDER_STATUS,
+            _async_order_status,
+            ORDERS_SCHEMA,
+            SupportsResponse.ONLY,
+        ),
+        (SERVICE_REFILL, _async_refill, ORDERS_SCHEMA, SupportsResponse.OPTIONAL),
+        (
+            SERVICE_REFILL_STATUS,
+            _async_refill_status,
+            REFILLS_SCHEMA,
+            SupportsResponse.ONLY,
+        ),
+        (SERVICE_CANCEL, _async_cancel, ORDERS_SCHEMA, SupportsResponse.OPTIONAL),
+        (
+            SERVICE_LIST_SERVICES,
+            _async_list_services,
+            LIST_SERVICES_SCHEMA,
+            SupportsResponse.ONLY,
+        ),
+        (
+            SERVICE_TRACK_ORDERS,
+            _async_track_orders,
+            ORDERS_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
+        (
+            SERVICE_UNTRACK_ORDERS,
+            _async_untrack_orders,
+            ORDERS_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
+    ):
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=supports_response
+        )

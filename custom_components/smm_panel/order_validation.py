@@ -1,0 +1,269 @@
+"""Checks of an `add_order` call, made before anything is sent to the panel.
+
+An `add` costs money and is never retried, so every mistake the services list
+lets us see is refused here, in the user's terms, rather than by the panel
+(which answers most of them with a bare "Incorrect request").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from homeassistant.exceptions import ServiceValidationError
+
+from .api import Balance, OrderRequest, Service
+from .const import DOMAIN
+
+ATTR_SERVICE: Final = "service"
+ATTR_LINK: Final = "link"
+ATTR_QUANTITY: Final = "quantity"
+ATTR_RUNS: Final = "runs"
+ATTR_INTERVAL: Final = "interval"
+ATTR_USERNAME: Final = "username"
+ATTR_POSTS: Final = "posts"
+ATTR_MIN: Final = "min"
+ATTR_MAX: Final = "max"
+ATTR_TYPE_OF_TRAFFIC: Final = "type_of_traffic"
+
+# Every field of `add` besides service, link and quantity (SPEC section 2).
+TYPE_FIELDS: Final = (
+    ATTR_RUNS,
+    ATTR_INTERVAL,
+    "comments",
+    "usernames",
+    "hashtags",
+    "hashtag",
+    ATTR_USERNAME,
+    "media",
+    "answer_number",
+    "groups",
+    "keywords",
+    ATTR_MIN,
+    ATTR_MAX,
+    ATTR_POSTS,
+    "old_posts",
+    "delay",
+    "expiry",
+    "country",
+    "device",
+    ATTR_TYPE_OF_TRAFFIC,
+    "google_keyword",
+    "referring_url",
+)
+
+# Web Traffic: the field each kind of traffic source needs (1 = Google keyword,
+# 2 = custom referrer; 3 = blank referrer needs none).
+_TRAFFIC_SOURCE_FIELDS: Final = {1: "google_keyword", 2: "referring_url"}
+
+
+class Billing(StrEnum):
+    """How a service type is priced, which also says what it takes as quantity."""
+
+    QUANTITY = "quantity"  # rate x quantity x runs / 1000
+    LINES = "lines"  # like QUANTITY, the quantity being the lines of a list field
+    PACKAGE = "package"  # a fixed price: the rate
+    SUBSCRIPTION = "subscription"  # rate x max x posts / 1000, and no link
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRules:
+    """What one service type needs besides service (and link)."""
+
+    required: tuple[str, ...] = ()
+    billing: Billing = Billing.QUANTITY
+    counted_field: str | None = None  # for Billing.LINES
+
+
+_DEFAULT_RULES: Final = TypeRules()
+
+# Keyed by the folded type name; types a panel invents get the Default rules.
+TYPE_RULES: Final[Mapping[str, TypeRules]] = {
+    "default": _DEFAULT_RULES,
+    "package": TypeRules(billing=Billing.PACKAGE),
+    "custom comments": TypeRules(
+        ("comments",), Billing.LINES, counted_field="comments"
+    ),
+    "mentions": _DEFAULT_RULES,
+    "mentions with hashtags": TypeRules(("usernames", "hashtags")),
+    "mentions custom list": TypeRules(
+        ("usernames",), Billing.LINES, counted_field="usernames"
+    ),
+    "mentions hashtag": TypeRules(("hashtag",)),
+    "mentions user followers": TypeRules((ATTR_USERNAME,)),
+    "mentions media likers": TypeRules(("media",)),
+    "comment likes": TypeRules((ATTR_USERNAME,)),
+    "poll": TypeRules(("answer_number",)),
+    "comment replies": TypeRules(
+        (ATTR_USERNAME, "comments"), Billing.LINES, counted_field="comments"
+    ),
+    "invites from groups": TypeRules(("groups",)),
+    "subscriptions": TypeRules(
+        (ATTR_USERNAME, ATTR_MIN, ATTR_MAX, "delay"), Billing.SUBSCRIPTION
+    ),
+    "seo": TypeRules(("keywords",)),
+    "web traffic": TypeRules(("country", "device", ATTR_TYPE_OF_TRAFFIC)),
+    "custom comments package": TypeRules(("comments",), Billing.PACKAGE),
+}
+
+
+def rules_for(service: Service) -> TypeRules:
+    """Return the rules of a service's type."""
+    return TYPE_RULES.get(service.type.strip().casefold(), _DEFAULT_RULES)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlan:
+    """A checked order: what to send, and what it should cost."""
+
+    service: Service
+    request: OrderRequest
+    target: str | None  # the link, or the account of a subscription
+    quantity: int | None  # units over all runs, to follow the delivery
+    estimated_charge: Decimal
+
+
+def plan_order(services: Mapping[int, Service], data: Mapping[str, Any]) -> OrderPlan:
+    """Check an `add_order` call against the services list; return the order.
+
+    Raises a translated ServiceValidationError naming the first problem found.
+    """
+    service = services.get(data[ATTR_SERVICE])
+    if service is None:
+        raise _invalid("unknown_service", service=str(data[ATTR_SERVICE]))
+    rules = rules_for(service)
+    given = {
+        name: data[name]
+        for name in (ATTR_LINK, ATTR_QUANTITY, *TYPE_FIELDS)
+        if data.get(name) not in (None, "", [], ())
+    }
+    _check_fields(service, rules, given)
+    _check_dripfeed(service, given)
+    units = _billed_units(service, rules, given)
+    runs: int = given.get(ATTR_RUNS, 1)
+    if rules.billing is Billing.PACKAGE:
+        charge = service.rate
+    else:
+        charge = service.estimate_charge(units * runs)
+    quantity = None if rules.billing is Billing.PACKAGE else units * runs
+    return OrderPlan(
+        service=service,
+        request=OrderRequest(
+            service=service.service_id,
+            link=given.get(ATTR_LINK),
+            quantity=given.get(ATTR_QUANTITY),
+            extra={name: given[name] for name in TYPE_FIELDS if name in given},
+        ),
+        target=given.get(ATTR_USERNAME)
+        if rules.billing is Billing.SUBSCRIPTION
+        else given.get(ATTR_LINK),
+        quantity=quantity,
+        estimated_charge=charge,
+    )
+
+
+def check_balance(plan: OrderPlan, balance: Balance) -> None:
+    """Refuse an order whose estimated charge is above the balance."""
+    if plan.estimated_charge > balance.amount:
+        raise _invalid(
+            "insufficient_balance",
+            charge=format_money(plan.estimated_charge),
+            balance=format_money(balance.amount),
+            currency=balance.currency,
+        )
+
+
+def format_money(amount: Decimal) -> str:
+    """Show an amount with 2 decimals, or up to 5 when it needs them."""
+    text = f"{amount:.5f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+def _check_fields(service: Service, rules: TypeRules, given: Mapping[str, Any]) -> None:
+    """Refuse fields the type does not take, then list those it needs."""
+    if rules.billing is Billing.SUBSCRIPTION and ATTR_LINK in given:
+        raise _invalid("link_not_used", **_describe(service))
+    if rules.billing is not Billing.QUANTITY and ATTR_QUANTITY in given:
+        raise _invalid("quantity_not_used", **_describe(service))
+    needed: list[str] = []
+    if rules.billing is not Billing.SUBSCRIPTION:
+        needed.append(ATTR_LINK)
+    if rules.billing is Billing.QUANTITY:
+        needed.append(ATTR_QUANTITY)
+    needed.extend(rules.required)
+    if source_field := _TRAFFIC_SOURCE_FIELDS.get(given.get(ATTR_TYPE_OF_TRAFFIC, 0)):
+        needed.append(source_field)
+    if missing := [name for name in needed if name not in given]:
+        raise _invalid(
+            "missing_fields", fields=", ".join(missing), **_describe(service)
+        )
+
+
+def _check_dripfeed(service: Service, given: Mapping[str, Any]) -> None:
+    """Drip-feed needs a service that offers it, and both runs and interval."""
+    has_runs, has_interval = ATTR_RUNS in given, ATTR_INTERVAL in given
+    if not (has_runs or has_interval):
+        return
+    if not service.dripfeed:
+        raise _invalid("dripfeed_not_supported", **_describe(service))
+    if not (has_runs and has_interval):
+        raise _invalid("dripfeed_incomplete", **_describe(service))
+
+
+def _billed_units(service: Service, rules: TypeRules, given: Mapping[str, Any]) -> int:
+    """Return the units billed per run, after checking them against min/max."""
+    if rules.billing is Billing.PACKAGE:
+        return 1
+    if rules.billing is Billing.SUBSCRIPTION:
+        low, high = given[ATTR_MIN], given[ATTR_MAX]
+        if low > high or low < service.min or high > service.max:
+            raise _invalid(
+                "subscription_range",
+                low=str(low),
+                high=str(high),
+                min=str(service.min),
+                max=str(service.max),
+            )
+        posts: int = given.get(ATTR_POSTS, 1)
+        return int(high) * posts
+    if rules.billing is Billing.LINES:
+        assert rules.counted_field is not None
+        count = len(given[rules.counted_field])
+        _check_range(service, count, "lines", field=rules.counted_field)
+        return count
+    quantity: int = given[ATTR_QUANTITY]
+    _check_range(service, quantity, "quantity")
+    return quantity
+
+
+def _check_range(service: Service, value: int, kind: str, **placeholders: str) -> None:
+    """Refuse a quantity (or a count of lines) outside the service's limits."""
+    if value < service.min:
+        raise _invalid(
+            f"{kind}_below_min", count=str(value), min=str(service.min), **placeholders
+        )
+    if value > service.max:
+        raise _invalid(
+            f"{kind}_above_max", count=str(value), max=str(service.max), **placeholders
+        )
+
+
+def _describe(service: Service) -> dict[str, str]:
+    """Return the placeholders that name a service in messages."""
+    return {
+        "service": str(service.service_id),
+        "service_name": service.name,
+        "type": service.type,
+    }
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
