@@ -317,7 +317,9 @@ class PanelSimulator:
     ) -> Response:
         return json_response(
             {
-                "balance": self._num(account.balance, self._fmt_money(account.balance)),
+                "balance": self._num(
+                    self._money(account.balance), self._fmt_money(account.balance)
+                ),
                 "currency": account.currency,
             }
         )

@@ -43,7 +43,12 @@ MAX_BACKOFF: Final = 30.0
 DEFAULT_CONCURRENCY: Final = 4
 REDACTED: Final = "**REDACTED**"
 
-_AUTH_MARKERS: Final = ("invalid api key", "incorrect api key", "invalid key", "wrong api key")
+_AUTH_MARKERS: Final = (
+    "invalid api key",
+    "incorrect api key",
+    "invalid key",
+    "wrong api key",
+)
 _FUNDS_MARKERS: Final = ("not enough funds", "not_enough_funds", "insufficient funds")
 _MISSING_ITEM: Final = "No reply from the panel for this id"
 
@@ -117,9 +122,10 @@ class SmmPanelClient:
                 f"No reply from the panel within {self._timeout:g} s"
             ) from err
         except aiohttp.ClientError as err:
-            raise SmmPanelConnectionError(
-                self._redact(f"Cannot reach the panel: {type(err).__name__}")
-            ) from err
+            # Callers put this text after their own "cannot reach" wording, so it
+            # says only what happened.
+            detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            raise SmmPanelConnectionError(self._redact(detail)) from err
         _LOGGER.debug("Reply to %s: HTTP %s, %d bytes", action, status, len(body))
         if status == 429:
             raise SmmPanelRateLimitError(_retry_after(retry_after))
@@ -127,7 +133,9 @@ class SmmPanelClient:
             payload = json.loads(body)
         except ValueError:
             if status >= 500:
-                raise SmmPanelConnectionError(f"The panel answered HTTP {status}") from None
+                raise SmmPanelConnectionError(
+                    f"The panel answered HTTP {status}"
+                ) from None
             raise SmmPanelInvalidResponseError(
                 f"The panel's reply is not JSON (HTTP {status})"
             ) from None
@@ -138,6 +146,12 @@ class SmmPanelClient:
         if status >= 400:
             raise SmmPanelInvalidResponseError(f"The panel answered HTTP {status}")
         return payload
+
+    def _redact_item(self, value: _BulkValue | ItemError) -> _BulkValue | ItemError:
+        """Remove the key from a per-item error text (some panels echo the request)."""
+        if isinstance(value, ItemError):
+            return ItemError(self._redact(value.message))
+        return value
 
     def _panel_error(self, message: str) -> SmmPanelError:
         """Turn the panel's error text into the matching exception."""
@@ -177,18 +191,43 @@ class SmmPanelClient:
         ids: Iterable[int],
         send: Callable[[list[int]], Awaitable[dict[int, _BulkValue | ItemError]]],
     ) -> dict[int, _BulkValue | ItemError]:
-        """Send ids in batches of 100, a few batches at a time; merge the replies."""
+        """Send ids in batches of 100, a few batches at a time; merge the replies.
+
+        When some batches fail and others succeed, the failed batches' ids come
+        back as `ItemError`s next to the good results; the call raises only when
+        every batch failed, or when the key was refused.
+        """
         semaphore = asyncio.Semaphore(self._concurrency)
 
         async def run(batch: list[int]) -> dict[int, _BulkValue | ItemError]:
             async with semaphore:
                 reply = await send(batch)
             # Panels may silently drop ids; report them instead of losing them.
-            return {i: reply.get(i, ItemError(_MISSING_ITEM)) for i in batch}
+            return {
+                i: self._redact_item(reply.get(i, ItemError(_MISSING_ITEM)))
+                for i in batch
+            }
 
+        batches = _batches(ids)
+        parts = await asyncio.gather(
+            *(run(batch) for batch in batches), return_exceptions=True
+        )
+        failures = [part for part in parts if isinstance(part, BaseException)]
+        for failure in failures:
+            if not isinstance(failure, SmmPanelError) or isinstance(
+                failure, SmmPanelAuthenticationError
+            ):
+                raise failure
+        if failures and len(failures) == len(parts):
+            raise failures[0]
+        # Some batches went through: their results must not be lost (refills and
+        # cancels already happened), so a failed batch becomes per-id errors.
         results: dict[int, _BulkValue | ItemError] = {}
-        for part in await asyncio.gather(*(run(batch) for batch in _batches(ids))):
-            results.update(part)
+        for batch, part in zip(batches, parts, strict=True):
+            if isinstance(part, BaseException):
+                results.update(dict.fromkeys(batch, ItemError(str(part))))
+            else:
+                results.update(part)
         return results
 
     # --- account and catalogue ------------------------------------------
@@ -215,7 +254,11 @@ class SmmPanelClient:
         """
         try:
             payload = await self._post("add", request.to_form())
-        except (SmmPanelRequestError, SmmPanelAuthenticationError, SmmPanelRateLimitError):
+        except (
+            SmmPanelRequestError,
+            SmmPanelAuthenticationError,
+            SmmPanelRateLimitError,
+        ):
             raise  # the panel answered and refused: nothing was placed
         except SmmPanelConnectionError as err:
             if isinstance(err.__cause__, aiohttp.ClientConnectorError):
@@ -223,7 +266,9 @@ class SmmPanelClient:
             raise SmmPanelOrderStateUnknownError(str(err)) from err
         except SmmPanelInvalidResponseError as err:
             raise SmmPanelOrderStateUnknownError(str(err)) from err
-        order_id = parse_int(payload.get("order")) if isinstance(payload, Mapping) else None
+        order_id = (
+            parse_int(payload.get("order")) if isinstance(payload, Mapping) else None
+        )
         if order_id is None:
             raise SmmPanelOrderStateUnknownError("The panel's reply holds no order id")
         return order_id
@@ -241,7 +286,9 @@ class SmmPanelClient:
         """Return the status of any number of orders, with per-order errors."""
         return await self._bulk(order_ids, self._status_batch)
 
-    async def _status_batch(self, batch: list[int]) -> dict[int, OrderStatus | ItemError]:
+    async def _status_batch(
+        self, batch: list[int]
+    ) -> dict[int, OrderStatus | ItemError]:
         payload = await self._read("status", orders=",".join(map(str, batch)))
         if not isinstance(payload, Mapping):
             raise SmmPanelInvalidResponseError("Bulk status reply is not an object")
@@ -260,7 +307,9 @@ class SmmPanelClient:
     async def async_refill(self, order_id: int) -> int:
         """Ask for a refill of one order; return the refill id."""
         payload = await self._post("refill", {"order": str(order_id)})
-        refill_id = parse_int(payload.get("refill")) if isinstance(payload, Mapping) else None
+        refill_id = (
+            parse_int(payload.get("refill")) if isinstance(payload, Mapping) else None
+        )
         if refill_id is None:
             raise SmmPanelInvalidResponseError("Refill reply holds no refill id")
         return refill_id
@@ -302,7 +351,9 @@ class SmmPanelClient:
         """Ask to cancel any number of orders."""
         return await self._bulk(order_ids, self._cancel_batch)
 
-    async def _cancel_batch(self, batch: list[int]) -> dict[int, CancelResult | ItemError]:
+    async def _cancel_batch(
+        self, batch: list[int]
+    ) -> dict[int, CancelResult | ItemError]:
         payload = await self._post("cancel", {"orders": ",".join(map(str, batch))})
         return _parse_list_reply(payload, "order", "cancel", _parse_cancel)
 
@@ -319,15 +370,22 @@ def _retry_after(header: str | None) -> float | None:
 
 def _parse_refill_id(order_id: int, value: Any) -> int | ItemError:
     refill_id = parse_int(value)
-    return ItemError(f"Unexpected refill reply: {value!r}") if refill_id is None else refill_id
+    return (
+        ItemError(f"Unexpected refill reply: {value!r}")
+        if refill_id is None
+        else refill_id
+    )
 
 
 def _parse_cancel(order_id: int, value: Any) -> CancelResult | ItemError:
+    if value is True:
+        return CancelResult(order_id)
     request_id = parse_int(value)
-    if request_id is None and not (value is True):
+    # 0/false is no acceptance; guessing "canceled" would hide a running order.
+    if request_id is None or request_id <= 0:
         return ItemError(f"Unexpected cancel reply: {value!r}")
-    # `1`/`true` only says "accepted"; anything else is the cancel request's id.
-    if value is True or request_id == 1:
+    # `1` only says "accepted"; anything else is the cancel request's id.
+    if request_id == 1:
         return CancelResult(order_id)
     return CancelResult(order_id, request_id)
 
