@@ -39,10 +39,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> 
 async def _async_options_updated(
     hass: HomeAssistant, entry: SmmPanelConfigEntry
 ) -> None:
-    """Apply new options without a reload: only the polling interval needs work."""
+    """Apply new options without a reload.
+
+    Also called when reauth or reconfigure change the key; those reload the
+    entry themselves, and polling here with the old key would only fail.
+    """
     coordinator = entry.runtime_data
-    coordinator.update_interval = SmmPanelCoordinator.scan_interval(entry)
-    await coordinator.async_request_refresh()
+    if coordinator.async_apply_options():
+        await coordinator.async_request_refresh()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> bool:

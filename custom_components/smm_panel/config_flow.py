@@ -6,8 +6,6 @@ from collections.abc import Mapping
 import hashlib
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -24,6 +22,8 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.typing import UNDEFINED, UndefinedType
+import voluptuous as vol
 
 from .api import (
     DEFAULT_API_URL,
@@ -86,7 +86,7 @@ async def _async_check_account(
     except SmmPanelError:
         # A panel error other than the key (e.g. "Incorrect request").
         return {"base": "not_smm_panel"}
-    except Exception:  # noqa: BLE001 - the form must show something, never crash
+    except Exception:  # the form must show something, never crash
         LOGGER.exception("Unexpected error while checking the panel account")
         return {"base": "unknown"}
     return {}
@@ -144,8 +144,9 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
             api_key = str(user_input[CONF_API_KEY]).strip()
             errors = await self._async_check_replacement(entry, api_url, api_key)
             if not errors:
-                return self.async_update_reload_and_abort(
+                return self._async_update_and_reload(
                     entry,
+                    "reauth_successful",
                     unique_id=account_unique_id(api_url, api_key),
                     data_updates={CONF_API_KEY: api_key},
                 )
@@ -167,8 +168,9 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
             api_url, api_key = _clean(user_input)
             errors = await self._async_check_replacement(entry, api_url, api_key)
             if not errors:
-                return self.async_update_reload_and_abort(
+                return self._async_update_and_reload(
                     entry,
+                    "reconfigure_successful",
                     unique_id=account_unique_id(api_url, api_key),
                     title=panel_host(api_url),
                     data_updates={CONF_API_URL: api_url, CONF_API_KEY: api_key},
@@ -176,6 +178,30 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reconfigure", data_schema=_account_schema(api_url), errors=errors
         )
+
+    def _async_update_and_reload(
+        self,
+        entry: ConfigEntry,
+        reason: str,
+        *,
+        unique_id: str,
+        data_updates: Mapping[str, Any],
+        title: str | UndefinedType = UNDEFINED,
+    ) -> ConfigFlowResult:
+        """Store new credentials, schedule a reload with them, and finish.
+
+        Not `async_update_reload_and_abort`: the entry has an update listener
+        (options apply live), and Home Assistant 2026.8+ reports that helper
+        when the entry has one. The listener ignores data changes.
+        """
+        self.hass.config_entries.async_update_entry(
+            entry,
+            unique_id=unique_id,
+            title=title,
+            data={**entry.data, **data_updates},
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason=reason)
 
     async def _async_check_replacement(
         self, entry: ConfigEntry, api_url: str, api_key: str

@@ -86,6 +86,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self.tracker = tracker
         self.services: dict[int, Service] = {}
         self._services_fetched: datetime | None = None
+        self._applied_options = dict(config_entry.options)
 
     @staticmethod
     def scan_interval(entry: ConfigEntry) -> timedelta:
@@ -93,6 +94,15 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         return timedelta(
             minutes=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
         )
+
+    @callback
+    def async_apply_options(self) -> bool:
+        """Take new options into use; return False when they did not change."""
+        if self.config_entry.options == self._applied_options:
+            return False
+        self._applied_options = dict(self.config_entry.options)
+        self.update_interval = self.scan_interval(self.config_entry)
+        return True
 
     @property
     def low_balance_threshold(self) -> float:
