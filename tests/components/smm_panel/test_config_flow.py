@@ -1,0 +1,604 @@
+"""The config flow: setup, errors, reauthentication, reconfiguration, options."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+from decimal import Decimal
+import socket
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
+from homeassistant.const import CONF_API_KEY, STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+import voluptuous as vol
+
+from custom_components.smm_panel.api import DEFAULT_API_URL
+from custom_components.smm_panel.config_flow import account_unique_id
+from custom_components.smm_panel.const import (
+    CONF_API_URL,
+    CONF_LOW_BALANCE_THRESHOLD,
+    CONF_RETENTION_HOURS,
+    CONF_SCAN_INTERVAL,
+    DOMAIN,
+)
+from simulator import Fault, PanelSimulator, SimulatorServer
+
+from ...conftest import API_KEY
+from .conftest import setup_integration
+
+NEW_KEY = "sk-test-fedcba9876543210"
+OTHER_KEY = "sk-test-other-account-42"
+LOW_BALANCE = "binary_sensor.127_0_0_1_low_balance"
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """Return an API URL on a loopback port where nothing listens."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/v2"
+
+
+@pytest.fixture
+async def second_panel_url(
+    panel: PanelSimulator, socket_enabled: None
+) -> AsyncGenerator[str]:
+    """Serve the same simulated panel on a second port: another URL for it."""
+    server = SimulatorServer(panel, host="127.0.0.1", port=0)
+    url = await server.start()
+    yield url
+    await server.stop()
+
+
+async def _start_user_flow(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+    return result["flow_id"]
+
+
+def _defaults(result: ConfigFlowResult) -> dict[str, Any]:
+    """Return the default values of a form's fields (the key has none)."""
+    return {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if key.default is not vol.UNDEFINED
+    }
+
+
+def _reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    return [
+        flow["flow_id"]
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+        and flow["context"].get("entry_id") == entry.entry_id
+    ]
+
+
+async def test_user_flow_creates_entry(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """A valid URL and key create an entry named after the panel's host."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    # The URL field offers SMM Queen by default.
+    assert _defaults(result) == {CONF_API_URL: DEFAULT_API_URL}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "127.0.0.1"
+    assert result["data"] == {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+    entry = result["result"]
+    assert entry.unique_id == account_unique_id(panel_url, API_KEY)
+    assert API_KEY not in entry.unique_id
+    assert entry.state is ConfigEntryState.LOADED
+    # The key was checked with exactly the balance call of the spec.
+    assert panel.requests[0].action == "balance"
+
+
+async def test_user_flow_strips_spaces(hass: HomeAssistant, panel_url: str) -> None:
+    """Spaces pasted around the URL and the key are removed."""
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: f" {panel_url} ", CONF_API_KEY: f"  {API_KEY}\t "}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (Fault("html", action="balance"), "not_smm_panel"),
+        (Fault("wrong_shape", action="balance"), "not_smm_panel"),
+        (Fault("malformed_json", action="balance"), "not_smm_panel"),
+        (
+            Fault("error", action="balance", message="Incorrect request"),
+            "not_smm_panel",
+        ),
+        (Fault("key_revoked", action="balance"), "invalid_auth"),
+    ],
+    ids=["html", "wrong_shape", "malformed_json", "incorrect_request", "key_revoked"],
+)
+async def test_user_flow_panel_errors_then_retry(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    panel_url: str,
+    fault: Fault,
+    error: str,
+) -> None:
+    """A reply that is not the API's shows the error; the form can be sent again."""
+    flow_id = await _start_user_flow(hass)
+    panel.faults.add(fault)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"base": error}
+
+    if fault.kind == "key_revoked":
+        # The revoked key stays refused; the user pastes the account's new key.
+        panel.add_account(NEW_KEY, Decimal(50), "USD")
+    retry_key = NEW_KEY if fault.kind == "key_revoked" else API_KEY
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: retry_key}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_KEY] == retry_key
+
+
+async def test_user_flow_invalid_key(hass: HomeAssistant, panel_url: str) -> None:
+    """A key the panel does not know is reported as invalid."""
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: "sk-wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_cannot_connect(
+    hass: HomeAssistant, panel_url: str, closed_port_url: str
+) -> None:
+    """Nothing listening at the URL is reported as a connection error."""
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: closed_port_url, CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    # The form keeps the URL the user typed, to be corrected.
+    assert _defaults(result) == {CONF_API_URL: closed_port_url}
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_unknown_error(
+    hass: HomeAssistant, panel_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected exception shows "unknown" and is logged, without the key."""
+    flow_id = await _start_user_flow(hass)
+    with patch(
+        "custom_components.smm_panel.api.SmmPanelClient.async_get_balance",
+        side_effect=Exception("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "unknown"}
+    assert "Unexpected error" in caplog.text
+    assert API_KEY not in caplog.text
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_duplicate_aborts(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """The same key on the same panel cannot be added twice."""
+    for _ in range(2):
+        flow_id = await _start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+        )
+        await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_user_flow_second_account_on_same_panel(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """Another key on the same panel is another account: both can be added."""
+    panel.add_account(OTHER_KEY, Decimal(10), "EUR")
+    for key in (API_KEY, OTHER_KEY):
+        flow_id = await _start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: key}
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+    entries = hass.config_entries.async_entries(DOMAIN)
+    assert len({entry.unique_id for entry in entries}) == 2
+
+
+async def test_reauth_flow(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A wrong key is refused; the right one updates the entry and reloads it."""
+    await setup_integration(hass, mock_config_entry)
+    old_coordinator = mock_config_entry.runtime_data
+    panel.revoke_key(API_KEY)
+    panel.add_account(NEW_KEY, Decimal(42), "USD")
+
+    result = await mock_config_entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["host"] == "127.0.0.1"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "sk-wrong"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    panel.reset_log()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: f" {NEW_KEY} "}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    # One check of the new key, one first refresh of the reloaded entry: the
+    # old coordinator did not poll again with the old key.
+    assert panel.count("balance") == 2
+    assert len(mock_config_entry.update_listeners) == 1
+    assert mock_config_entry.data[CONF_API_KEY] == NEW_KEY
+    assert mock_config_entry.unique_id == account_unique_id(
+        mock_config_entry.data[CONF_API_URL], NEW_KEY
+    )
+    # Reloaded: a new coordinator, polling with the new key.
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data is not old_coordinator
+    state = hass.states.get("sensor.127_0_0_1_balance")
+    assert state is not None
+    assert float(state.state) == 42.0
+    # Nothing polled with the old key after the update: no new reauth flow.
+    assert _reauth_flows(hass, mock_config_entry) == []
+
+
+async def test_reauth_flow_after_failed_setup(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A key refused at startup starts reauth; the new key sets the entry up."""
+    panel.revoke_key(API_KEY)
+    mock_config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    (flow_id,) = _reauth_flows(hass, mock_config_entry)
+
+    panel.add_account(NEW_KEY, Decimal(3), "USD")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_KEY: NEW_KEY}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.data[CONF_API_KEY] == NEW_KEY
+    state = hass.states.get(LOW_BALANCE)
+    assert state is not None
+    assert state.state == STATE_ON  # 3 USD is below the default threshold of 5
+
+
+async def test_reauth_flow_cannot_connect(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A panel down during reauthentication shows a connection error."""
+    await setup_integration(hass, mock_config_entry)
+    result = await mock_config_entry.start_reauth_flow(hass)
+    panel.faults.add(Fault("http500", action="balance", times=None))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+    panel.faults.clear()
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+
+
+async def test_reauth_flow_key_of_another_entry(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Reauthenticating with the key of another configured account is refused."""
+    panel.add_account(OTHER_KEY, Decimal(10), "USD")
+    url = mock_config_entry.data[CONF_API_URL]
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        title="127.0.0.1",
+        unique_id=account_unique_id(url, OTHER_KEY),
+        data={CONF_API_URL: url, CONF_API_KEY: OTHER_KEY},
+    )
+    other.add_to_hass(hass)
+    mock_config_entry.add_to_hass(hass)
+
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: OTHER_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "already_configured"}
+    assert mock_config_entry.data[CONF_API_KEY] == API_KEY
+
+
+async def test_polling_with_revoked_key_starts_reauth(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """When the panel stops accepting the key, a reauth flow is started."""
+    await setup_integration(hass, mock_config_entry)
+    assert _reauth_flows(hass, mock_config_entry) == []
+
+    panel.faults.add(Fault("key_revoked"))
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert len(_reauth_flows(hass, mock_config_entry)) == 1
+    state = hass.states.get("sensor.127_0_0_1_balance")
+    assert state is not None
+    assert state.state == "unavailable"
+
+
+async def test_reconfigure_flow(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    second_panel_url: str,
+) -> None:
+    """The URL and the key can be changed; the entry is updated and reloaded."""
+    await setup_integration(hass, mock_config_entry)
+    old_coordinator = mock_config_entry.runtime_data
+    panel.add_account(NEW_KEY, Decimal(7), "USD")
+
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert _defaults(result) == {CONF_API_URL: mock_config_entry.data[CONF_API_URL]}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_URL: second_panel_url, CONF_API_KEY: NEW_KEY}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data == {
+        CONF_API_URL: second_panel_url,
+        CONF_API_KEY: NEW_KEY,
+    }
+    assert mock_config_entry.unique_id == account_unique_id(second_panel_url, NEW_KEY)
+    assert mock_config_entry.title == "127.0.0.1"
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data is not old_coordinator
+    assert mock_config_entry.runtime_data.client.api_url == second_panel_url
+    state = hass.states.get("sensor.127_0_0_1_balance")
+    assert state is not None
+    assert float(state.state) == 7.0
+
+
+@pytest.mark.parametrize(
+    ("key", "fault", "error"),
+    [
+        ("sk-wrong", None, "invalid_auth"),
+        (API_KEY, Fault("html", action="balance"), "not_smm_panel"),
+        (API_KEY, Fault("http500", action="balance", times=None), "cannot_connect"),
+    ],
+    ids=["invalid_auth", "not_smm_panel", "cannot_connect"],
+)
+async def test_reconfigure_flow_errors(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    key: str,
+    fault: Fault | None,
+    error: str,
+) -> None:
+    """Errors keep the form open and the entry unchanged; a retry succeeds."""
+    mock_config_entry.add_to_hass(hass)
+    url = mock_config_entry.data[CONF_API_URL]
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    if fault is not None:
+        panel.faults.add(fault)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_URL: url, CONF_API_KEY: key}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {"base": error}
+    assert mock_config_entry.data[CONF_API_KEY] == API_KEY
+
+    panel.faults.clear()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_URL: url, CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+
+
+async def test_reconfigure_flow_collides_with_another_entry(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """An account cannot be reconfigured into another configured account."""
+    panel.add_account(OTHER_KEY, Decimal(10), "USD")
+    url = mock_config_entry.data[CONF_API_URL]
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        title="127.0.0.1",
+        unique_id=account_unique_id(url, OTHER_KEY),
+        data={CONF_API_URL: url, CONF_API_KEY: OTHER_KEY},
+    )
+    other.add_to_hass(hass)
+    mock_config_entry.add_to_hass(hass)
+
+    result = await other.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_URL: url, CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "already_configured"}
+    assert other.data[CONF_API_KEY] == OTHER_KEY
+    assert panel.count("balance") == 0  # refused before asking the panel
+
+
+async def test_options_flow(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """New options are saved and applied at once, without a reload."""
+    await setup_integration(hass, mock_config_entry)
+    coordinator = mock_config_entry.runtime_data
+    state = hass.states.get(LOW_BALANCE)
+    assert state is not None
+    assert state.state == STATE_OFF  # 100 USD, default threshold 5
+
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert _defaults(result) == {
+        CONF_SCAN_INTERVAL: 5,
+        CONF_LOW_BALANCE_THRESHOLD: 5.0,
+        CONF_RETENTION_HOURS: 24,
+    }
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_SCAN_INTERVAL: 1,
+            CONF_LOW_BALANCE_THRESHOLD: 150,
+            CONF_RETENTION_HOURS: 12,
+        },
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options == {
+        CONF_SCAN_INTERVAL: 1,
+        CONF_LOW_BALANCE_THRESHOLD: 150.0,
+        CONF_RETENTION_HOURS: 12,
+    }
+    # Applied without a reload: same coordinator, new interval and threshold.
+    assert mock_config_entry.runtime_data is coordinator
+    assert coordinator.update_interval == timedelta(minutes=1)
+    assert coordinator.retention == timedelta(hours=12)
+    state = hass.states.get(LOW_BALANCE)
+    assert state is not None
+    assert state.state == STATE_ON
+    assert state.attributes["threshold"] == 150.0
+
+    # The coordinator now polls every minute (it used to poll every five).
+    panel.reset_log()
+    for polls in (1, 2, 3):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61 * polls))
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert panel.count("balance") == polls
+
+    # The options form shows the saved values next time.
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert _defaults(result) == {
+        CONF_SCAN_INTERVAL: 1,
+        CONF_LOW_BALANCE_THRESHOLD: 150.0,
+        CONF_RETENTION_HOURS: 12,
+    }
+
+    # Lowering the threshold below the balance turns the sensor off again.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_SCAN_INTERVAL: 1,
+            CONF_LOW_BALANCE_THRESHOLD: 99.5,
+            CONF_RETENTION_HOURS: 12,
+        },
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get(LOW_BALANCE)
+    assert state is not None
+    assert state.state == STATE_OFF
+    assert state.attributes["threshold"] == 99.5
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        (CONF_SCAN_INTERVAL, 0),
+        (CONF_SCAN_INTERVAL, 61),
+        (CONF_LOW_BALANCE_THRESHOLD, -1),
+        (CONF_RETENTION_HOURS, -1),
+    ],
+)
+async def test_options_flow_rejects_out_of_range(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, field: str, value: int
+) -> None:
+    """Values outside the allowed ranges are refused and nothing is saved."""
+    options = {
+        CONF_SCAN_INTERVAL: 5,
+        CONF_LOW_BALANCE_THRESHOLD: 5,
+        CONF_RETENTION_HOURS: 24,
+        field: value,
+    }
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(result["flow_id"], options)
+    assert mock_config_entry.options == {}

@@ -1,0 +1,403 @@
+"""What HACS and Home Assistant need from the shipped files.
+
+These tests read the files as they are shipped, without Home Assistant, so a
+missing translation, icon or manifest key fails here before a user sees it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from awesomeversion import AwesomeVersion
+from PIL import Image
+import pytest
+import yaml
+
+ROOT = Path(__file__).parents[3]
+INTEGRATION = ROOT / "custom_components" / "smm_panel"
+TRANSLATIONS = INTEGRATION / "translations"
+SERVICES_YAML = INTEGRATION / "services.yaml"
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# Errors shown to users: each must name its translation.
+TRANSLATED_ERRORS = frozenset(
+    {
+        "HomeAssistantError",
+        "ServiceValidationError",
+        "ConfigEntryAuthFailed",
+        "ConfigEntryError",
+        "ConfigEntryNotReady",
+        "UpdateFailed",
+    }
+)
+ENTITY_PLATFORMS = ("binary_sensor", "button", "event", "select", "sensor", "switch")
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (dotted key, text) for every string of a translation file."""
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Mapping):
+            yield from _leaves(value, path)
+        else:
+            yield path, value
+
+
+def _service_names() -> set[str]:
+    """Return the actions of services.yaml (keys starting with "." are anchors)."""
+    if not SERVICES_YAML.exists():
+        return set()
+    data = yaml.safe_load(SERVICES_YAML.read_text(encoding="utf-8")) or {}
+    return {name for name in data if not name.startswith(".")}
+
+
+def _source_files() -> list[Path]:
+    return sorted(INTEGRATION.rglob("*.py"))
+
+
+@pytest.fixture(scope="module")
+def en() -> dict[str, Any]:
+    """Return the English translation."""
+    return _load_json(TRANSLATIONS / "en.json")
+
+
+@pytest.fixture(scope="module")
+def ar() -> dict[str, Any]:
+    """Return the Arabic translation."""
+    return _load_json(TRANSLATIONS / "ar.json")
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    """Return the integration manifest."""
+    return _load_json(INTEGRATION / "manifest.json")
+
+
+@pytest.fixture(scope="module")
+def icons() -> dict[str, Any]:
+    """Return icons.json."""
+    return _load_json(INTEGRATION / "icons.json")
+
+
+# --- translations -----------------------------------------------------------
+
+
+def test_translation_files_are_well_formed(
+    en: dict[str, Any], ar: dict[str, Any]
+) -> None:
+    """Every value is a non-empty string; the files end with a newline."""
+    for name, data in (("en", en), ("ar", ar)):
+        text = (TRANSLATIONS / f"{name}.json").read_text(encoding="utf-8")
+        assert text.endswith("\n"), name
+        for key, value in _leaves(data):
+            assert isinstance(value, str), f"{name}: {key}"
+            assert value.strip(), f"{name}: {key} is empty"
+
+
+def test_arabic_has_every_english_key_and_no_other(
+    en: dict[str, Any], ar: dict[str, Any]
+) -> None:
+    """The Arabic translation is complete and holds no stale keys."""
+    en_keys = dict(_leaves(en)).keys()
+    ar_keys = dict(_leaves(ar)).keys()
+    assert sorted(en_keys - ar_keys) == [], "missing in ar.json"
+    assert sorted(ar_keys - en_keys) == [], "missing in en.json"
+
+
+def test_placeholders_match(en: dict[str, Any], ar: dict[str, Any]) -> None:
+    """A translated text keeps exactly the placeholders of the English one."""
+    ar_texts = dict(_leaves(ar))
+    mismatches = {
+        key: (sorted(PLACEHOLDER.findall(text)), sorted(PLACEHOLDER.findall(other)))
+        for key, text in _leaves(en)
+        if (other := ar_texts.get(key)) is not None
+        and sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(other))
+    }
+    assert mismatches == {}
+
+
+def test_arabic_is_translated(en: dict[str, Any], ar: dict[str, Any]) -> None:
+    """Arabic texts are in Arabic: none is left as the English original."""
+    ar_texts = dict(_leaves(ar))
+    arabic = re.compile(r"[\u0600-\u06FF]")
+    untranslated = [
+        key
+        for key, text in _leaves(en)
+        if key in ar_texts and not arabic.search(ar_texts[key])
+    ]
+    assert untranslated == []
+
+
+def test_services_are_translated(en: dict[str, Any]) -> None:
+    """Every action of services.yaml, its fields and its sections have a name."""
+    texts = en.get("services", {})
+    data = (
+        yaml.safe_load(SERVICES_YAML.read_text(encoding="utf-8"))
+        if SERVICES_YAML.exists()
+        else {}
+    )
+    missing = []
+    for name in _service_names():
+        text = texts.get(name, {})
+        missing.extend(f"{name}.{k}" for k in ("name", "description") if k not in text)
+        for field, spec in ((data[name] or {}).get("fields") or {}).items():
+            if isinstance(spec, Mapping) and "fields" in spec:
+                # A collapsible section: its own name, its fields translated
+                # next to the action's other fields.
+                if "name" not in text.get("sections", {}).get(field, {}):
+                    missing.append(f"{name}.sections.{field}")
+                fields = list(spec["fields"])
+            else:
+                fields = [field]
+            missing.extend(
+                f"{name}.fields.{f}"
+                for f in fields
+                if "name" not in text.get("fields", {}).get(f, {})
+            )
+    assert missing == []
+
+
+# --- manifest and HACS ------------------------------------------------------
+
+
+def test_manifest(manifest: dict[str, Any]) -> None:
+    """The manifest holds what Home Assistant and HACS require."""
+    assert manifest["domain"] == "smm_panel" == INTEGRATION.name
+    assert manifest["name"] == "SMM Panel"
+    assert isinstance(manifest["codeowners"], list)
+    assert manifest["codeowners"]
+    assert all(owner.startswith("@") for owner in manifest["codeowners"])
+    assert manifest["config_flow"] is True
+    assert manifest["documentation"].startswith("https://")
+    assert manifest["issue_tracker"].startswith("https://")
+    assert manifest["integration_type"] == "service"
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["requirements"] == []
+    version = AwesomeVersion(manifest["version"])
+    assert version.valid
+    assert version.strategy != "unknown"
+
+
+def test_hacs_json() -> None:
+    """hacs.json names the integration and its minimum Home Assistant version."""
+    hacs = _load_json(ROOT / "hacs.json")
+    assert hacs["name"] == "SMM Panel"
+    minimum = AwesomeVersion(hacs["homeassistant"])
+    assert minimum.valid
+    assert minimum >= AwesomeVersion("2025.4.0")
+    # Keys HACS knows; anything else is a typo HACS would ignore.
+    known = {
+        "name",
+        "content_in_root",
+        "zip_release",
+        "filename",
+        "hide_default_branch",
+        "country",
+        "homeassistant",
+        "hacs",
+        "persistent_directory",
+        "render_readme",
+    }
+    assert set(hacs) <= known
+
+
+@pytest.mark.parametrize(
+    ("name", "sizes"),
+    [("icon.png", {(256, 256)}), ("logo.png", {(256, 256), (512, 256)})],
+)
+def test_brand_images(name: str, sizes: set[tuple[int, int]]) -> None:
+    """The brand images are PNGs of the sizes Home Assistant expects."""
+    with Image.open(INTEGRATION / "brand" / name) as image:
+        assert image.format == "PNG"
+        assert image.size in sizes
+        assert image.mode == "RGBA"  # a transparent background
+
+
+# --- icons ------------------------------------------------------------------
+
+
+def test_icons_are_material_design(icons: dict[str, Any]) -> None:
+    """Every icon is a Material Design icon."""
+    for key, value in _leaves(icons):
+        assert value.startswith("mdi:"), key
+
+
+def test_icons_cover_entities(icons: dict[str, Any], en: dict[str, Any]) -> None:
+    """Each entity translation key has an icon, and no icon is left over."""
+    entity_keys = {
+        (platform, key) for platform, keys in en["entity"].items() for key in keys
+    }
+    icon_keys = {
+        (platform, key)
+        for platform, keys in icons.get("entity", {}).items()
+        for key in keys
+    }
+    assert sorted(entity_keys - icon_keys) == []
+    assert sorted(icon_keys - entity_keys) == []
+    for platform, key in icon_keys:
+        assert "default" in icons["entity"][platform][key]
+
+
+def test_icons_cover_services(icons: dict[str, Any]) -> None:
+    """Each action of services.yaml has an icon, and no icon is left over."""
+    names = _service_names()
+    if not names:
+        pytest.skip("services.yaml is not written yet")
+    service_icons = icons.get("services", {})
+    assert sorted(names - service_icons.keys()) == []
+    assert sorted(service_icons.keys() - names) == []
+    for name in names:
+        assert service_icons[name]["service"].startswith("mdi:")
+
+
+# --- the code against the translations --------------------------------------
+
+
+def _constants(trees: list[ast.Module]) -> dict[str, str]:
+    """Return module-level string constants (NAME: Final = "...") of the code."""
+    found: dict[str, str] = {}
+    for tree in trees:
+        for node in tree.body:
+            target: ast.expr | None = None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            elif isinstance(node, ast.AnnAssign):
+                target = node.target
+            value = getattr(node, "value", None)
+            if (
+                isinstance(target, ast.Name)
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                found[target.id] = value.value
+    return found
+
+
+def _patterns(node: ast.expr, constants: Mapping[str, str]) -> list[str]:
+    """Return the translation keys an expression can take, as regexes.
+
+    An f-string such as f"{kind}_below_min" gives a pattern: at least one
+    key of that shape must exist.
+    """
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [re.escape(node.value)]
+    if isinstance(node, ast.Name) and node.id in constants:
+        return [re.escape(constants[node.id])]
+    if isinstance(node, ast.IfExp):
+        return _patterns(node.body, constants) + _patterns(node.orelse, constants)
+    if isinstance(node, ast.JoinedStr):
+        return [
+            "".join(
+                re.escape(part.value) if isinstance(part, ast.Constant) else r"\w+"
+                for part in node.values
+            )
+        ]
+    return []
+
+
+def _key_helpers(tree: ast.Module) -> dict[str, int]:
+    """Return functions that pass one of their parameters on as translation_key.
+
+    Maps the function name to the position of that parameter, so that calls
+    such as `_invalid("unknown_service", ...)` are checked too.
+    """
+    helpers: dict[str, int] = {}
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        params = [arg.arg for arg in func.args.posonlyargs + func.args.args]
+        for node in ast.walk(func):
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "translation_key"
+                and isinstance(node.value, ast.Name)
+                and node.value.id in params
+            ):
+                helpers[func.name] = params.index(node.value.id)
+    return helpers
+
+
+def _translation_keys_in_code() -> list[tuple[str, int, str, str]]:
+    """Return (file, line, platform file or "", key pattern) for each key used."""
+    files = _source_files()
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in files]
+    constants = _constants(trees)
+    helpers: dict[str, int] = {}
+    for tree in trees:
+        helpers |= _key_helpers(tree)
+    found: list[tuple[str, int, str, str]] = []
+    for path, tree in zip(files, trees, strict=True):
+        platform = path.stem if path.stem in ENTITY_PLATFORMS else ""
+        for node in ast.walk(tree):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.keyword) and node.arg == "translation_key":
+                values.append(node.value)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = (
+                    node.targets if isinstance(node, ast.Assign) else [node.target]
+                )
+                if node.value is not None and any(
+                    isinstance(t, ast.Name) and t.id == "_attr_translation_key"
+                    for t in targets
+                ):
+                    values.append(node.value)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in helpers
+                and len(node.args) > helpers[node.func.id]
+            ):
+                values.append(node.args[helpers[node.func.id]])
+            for value in values:
+                found.extend(
+                    (path.name, value.lineno, platform, key)
+                    for key in _patterns(value, constants)
+                )
+    return found
+
+
+def test_code_translation_keys_exist(en: dict[str, Any]) -> None:
+    """Every translation_key used in the code has an English text."""
+    used = _translation_keys_in_code()
+    assert {pattern for *_, pattern in used} >= {
+        "invalid_auth",
+        "update_failed",
+        "order",
+    }
+    missing = []
+    for name, line, platform, pattern in used:
+        places: list[Mapping[str, Any]] = [
+            en.get("exceptions", {}),
+            en.get("issues", {}),
+        ]
+        if platform:
+            places.append(en.get("entity", {}).get(platform, {}))
+        if not any(re.fullmatch(pattern, key) for place in places for key in place):
+            missing.append(f"{name}:{line} {pattern}")
+    assert missing == []
+
+
+def test_errors_name_their_translation() -> None:
+    """Errors for users are built with translation_domain and translation_key."""
+    untranslated = []
+    for path in _source_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in TRANSLATED_ERRORS
+            ):
+                keywords = {keyword.arg for keyword in node.keywords}
+                if not {"translation_domain", "translation_key"} <= keywords:
+                    untranslated.append(f"{path.name}:{node.lineno} {node.func.id}")
+    assert untranslated == []
