@@ -10,7 +10,8 @@ from homeassistant.core import HomeAssistant
 
 from .coordinator import SmmPanelConfigEntry
 
-TO_REDACT = {CONF_API_KEY, "unique_id"}
+# The key is a secret; links name the user's social-media accounts.
+TO_REDACT = {CONF_API_KEY, "unique_id", "link"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -19,8 +20,8 @@ async def async_get_config_entry_diagnostics(
     """Return the entry, the balance and the tracked orders; never the key."""
     coordinator = entry.runtime_data
     balance = coordinator.data.balance
-    return {
-        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+    diagnostics = {
+        "entry": entry.as_dict(),
         "last_update_success": coordinator.last_update_success,
         "balance": {"amount": str(balance.amount), "currency": balance.currency},
         "services_cached": len(coordinator.services),
@@ -31,3 +32,4 @@ async def async_get_config_entry_diagnostics(
             refill.as_storage() for refill in coordinator.tracker.refills.values()
         ],
     }
+    return async_redact_data(diagnostics, TO_REDACT)
