@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -44,6 +44,22 @@ class TrackedOrder:
         done = (self.quantity - self.remains) / self.quantity * 100
         return round(min(max(done, 0.0), 100.0), 1)
 
+    def updated(self, status: OrderStatus | ItemError, now: datetime) -> TrackedOrder:
+        """Return this order as a fresh status (or a per-order error) leaves it."""
+        if isinstance(status, ItemError):
+            return replace(self, error=status.message)
+        return replace(
+            self,
+            state=status.state,
+            raw_status=status.raw_status,
+            charge=status.charge,
+            start_count=status.start_count,
+            remains=status.remains,
+            currency=status.currency or self.currency,
+            error=None,
+            finished_at=now if status.state.is_final else None,
+        )
+
     def as_storage(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
         data = asdict(self)
@@ -74,6 +90,14 @@ class TrackedRefill:
     state: RefillState = RefillState.PENDING
     raw_status: str | None = None
     error: str | None = None
+
+    def updated(self, status: RefillStatus | ItemError) -> TrackedRefill:
+        """Return this refill as a fresh status (or an error) leaves it."""
+        if isinstance(status, ItemError):
+            return replace(self, error=status.message)
+        return replace(
+            self, state=status.state, raw_status=status.raw_status, error=None
+        )
 
     def as_storage(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
@@ -187,60 +211,17 @@ class OrderTracker:
         Returns the changes of normalised status, and whether anything at all
         (remains, charge, errors...) changed and should be saved.
         """
-        changes: list[OrderChange] = []
-        dirty = False
-        for order_id, status in statuses.items():
-            current = self._orders.get(order_id)
-            if current is None:
-                continue
-            if isinstance(status, ItemError):
-                updated = replace(current, error=status.message)
-            else:
-                updated = replace(
-                    current,
-                    state=status.state,
-                    raw_status=status.raw_status,
-                    charge=status.charge,
-                    start_count=status.start_count,
-                    remains=status.remains,
-                    currency=status.currency or current.currency,
-                    error=None,
-                    finished_at=now if status.state.is_final else None,
-                )
-            if updated == current:
-                continue
-            dirty = True
-            self._orders[order_id] = updated
-            if updated.state is not current.state:
-                changes.append(OrderChange(updated, current.state))
-        return changes, dirty
+        changed, dirty = _apply_statuses(
+            self._orders, statuses, lambda order, status: order.updated(status, now)
+        )
+        return [OrderChange(new, old.state) for old, new in changed], dirty
 
     def apply_refill_statuses(
         self, statuses: Mapping[int, RefillStatus | ItemError]
     ) -> tuple[list[RefillChange], bool]:
         """Record fresh refill statuses; like `apply_order_statuses`."""
-        changes: list[RefillChange] = []
-        dirty = False
-        for refill_id, status in statuses.items():
-            current = self._refills.get(refill_id)
-            if current is None:
-                continue
-            if isinstance(status, ItemError):
-                updated = replace(current, error=status.message)
-            else:
-                updated = replace(
-                    current,
-                    state=status.state,
-                    raw_status=status.raw_status,
-                    error=None,
-                )
-            if updated == current:
-                continue
-            dirty = True
-            self._refills[refill_id] = updated
-            if updated.state is not current.state:
-                changes.append(RefillChange(updated, current.state))
-        return changes, dirty
+        changed, dirty = _apply_statuses(self._refills, statuses, TrackedRefill.updated)
+        return [RefillChange(new, old.state) for old, new in changed], dirty
 
     def purge_finished(self, cutoff: datetime) -> list[int]:
         """Forget orders that finished before `cutoff`, with their final refills."""
@@ -255,3 +236,29 @@ class OrderTracker:
             if refill.order_id in expired and refill.state.is_final:
                 del self._refills[refill_id]
         return expired
+
+
+def _apply_statuses[Record: (TrackedOrder, TrackedRefill), Status](
+    records: dict[int, Record],
+    statuses: Mapping[int, Status],
+    update: Callable[[Record, Status], Record],
+) -> tuple[list[tuple[Record, Record]], bool]:
+    """Replace the records that a status changed.
+
+    Returns the (previous, updated) pairs whose normalised state changed, and
+    whether any record changed at all.
+    """
+    changed: list[tuple[Record, Record]] = []
+    dirty = False
+    for record_id, status in statuses.items():
+        current = records.get(record_id)
+        if current is None:
+            continue
+        updated = update(current, status)
+        if updated == current:
+            continue
+        dirty = True
+        records[record_id] = updated
+        if updated.state is not current.state:
+            changed.append((current, updated))
+    return changed, dirty
