@@ -548,10 +548,14 @@ async def _async_untrack_orders(call: ServiceCall) -> ServiceResponse:
 
 @callback
 def _refresh_soon(coordinator: SmmPanelCoordinator) -> None:
-    """Poll again now, in the background, so balance and orders catch up."""
+    """Poll again now, in the background, so balance and orders catch up.
+
+    Not `async_request_refresh`: its debouncer drops a request made while a
+    refresh is running, and that refresh may predate this action.
+    """
     coordinator.config_entry.async_create_task(
         coordinator.hass,
-        coordinator.async_request_refresh(),
+        coordinator.async_refresh(),
         f"{DOMAIN} refresh after an action",
     )
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 import shutil
 
-import pytest
-from pytest_homeassistant_custom_component.common import async_mock_service
-
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import models
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
+import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
 
 BLUEPRINTS = Path(__file__).parents[3] / "blueprints"
 
