@@ -1,0 +1,738 @@
+"""Every fault the simulator can inject, at every place it can hit.
+
+Places: polling (on each request a refresh sends) and each action that talks
+to the panel. For every pair: no unhandled exception reaches Home Assistant's
+log, no tracked order or refill is lost or duplicated in storage, polling
+faults make the entities unavailable until the next good refresh (one log line
+each way) or start a reauth flow, action faults raise the translated error of
+SPEC section 6, and `add` is never sent twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+import fnmatch
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.smm_panel.const import DOMAIN
+from simulator import Fault, PanelSimulator
+
+from ...conftest import API_KEY
+from .conftest import setup_integration
+
+# The client waits this long per request here: a "timeout" fault stalls longer.
+CLIENT_TIMEOUT = 0.3
+STALL = 1.0
+POLL = timedelta(minutes=5, seconds=1)
+UNKNOWN_ID = 99999
+INTEGRATION_LOGGER = "custom_components.smm_panel"
+
+# Faults that make a whole request fail (per-item errors are tested apart).
+FAULTS = (
+    "timeout",
+    "reset",
+    "http500",
+    "html",
+    "malformed_json",
+    "wrong_shape",
+    "http429",
+    "error",
+    "key_revoked",
+)
+# What Home Assistant's log must never show, whatever the panel does.
+UNHANDLED_MARKERS = (
+    "Traceback",
+    "Unexpected",
+    "Error doing job",
+    "Exception in",
+    "exception was never retrieved",
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_client() -> Generator[None]:
+    """Shorter than the shared fixture's 1 s: there are many timeouts here."""
+    with (
+        patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", CLIENT_TIMEOUT),
+        patch("custom_components.smm_panel.const.CLIENT_BACKOFF", 0),
+    ):
+        yield
+
+
+def make_fault(kind: str, action: str | None, times: int | None = None) -> Fault:
+    """Return a fault of `kind`; a timeout stalls past the client's timeout."""
+    return Fault(kind, action=action, times=times, delay=STALL)
+
+
+@dataclass
+class Account:
+    """What the account holds when a test starts."""
+
+    entry: MockConfigEntry
+    active: int  # tracked, pending
+    finished: int  # tracked, completed: can be refilled
+    refill: int  # tracked refill of `finished`, pending
+    untracked: int  # exists on the panel, not tracked
+
+    @property
+    def key(self) -> str:
+        """Return the storage key of the tracked orders."""
+        return f"{DOMAIN}.{self.entry.entry_id}"
+
+
+SetupAccount = Callable[..., Awaitable[Account]]
+
+
+@pytest.fixture
+def setup_account(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> SetupAccount:
+    """Return a function that sets up the account of these tests.
+
+    It tracks an active order, a finished one, an id the panel does not know
+    and a refill. Faults given to the function are in place while Home
+    Assistant starts.
+    """
+
+    async def setup(*faults: Fault) -> Account:
+        active = panel.create_order(1, 1000, link="https://instagram.com/p/active")
+        finished = panel.create_order(
+            1, 1000, link="https://instagram.com/p/done", status="Completed"
+        )
+        reply = panel.handle(
+            {"key": API_KEY, "action": "refill", "order": str(finished.order_id)}
+        ).json()
+        untracked = panel.create_order(1, 500, link="https://instagram.com/p/other")
+        account = Account(
+            mock_config_entry,
+            active.order_id,
+            finished.order_id,
+            int(reply["refill"]),
+            untracked.order_id,
+        )
+        hass_storage[account.key] = {
+            "version": 1,
+            "minor_version": 1,
+            "key": account.key,
+            "data": {
+                "orders": [
+                    _stored_order(active.order_id, "pending"),
+                    _stored_order(finished.order_id, "completed"),
+                    _stored_order(UNKNOWN_ID, "pending"),
+                ],
+                "refills": [
+                    {
+                        "refill_id": account.refill,
+                        "order_id": finished.order_id,
+                        "state": "pending",
+                    }
+                ],
+            },
+        }
+        for fault in faults:
+            panel.faults.add(fault)
+        await setup_integration(hass, mock_config_entry)
+        panel.reset_log()
+        caplog.clear()
+        return account
+
+    return setup
+
+
+@pytest.fixture
+async def account(setup_account: SetupAccount) -> Account:
+    """Set up the account with a healthy panel."""
+    return await setup_account()
+
+
+def _stored_order(order_id: int, state: str) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "service_id": 1,
+        "service_name": "Followers",
+        "link": "https://instagram.com/p/x",
+        "quantity": 1000,
+        "state": state,
+    }
+
+
+def stored_ids(hass_storage: dict[str, Any], account: Account) -> dict[str, list[int]]:
+    """Return the ids of the stored orders and refills, as stored (repeats kept)."""
+    data = hass_storage[account.key]["data"]
+    return {
+        "orders": sorted(order["order_id"] for order in data["orders"]),
+        "refills": sorted(refill["refill_id"] for refill in data["refills"]),
+    }
+
+
+def assert_storage_matches(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    account: Account,
+    expected: dict[str, list[int]],
+) -> None:
+    """Storage holds each expected id exactly once, like the tracker in memory."""
+    assert stored_ids(hass_storage, account) == expected
+    tracker = account.entry.runtime_data.tracker
+    assert sorted(tracker.orders) == expected["orders"]
+    assert sorted(tracker.refills) == expected["refills"]
+
+
+def is_simulator_noise(record: logging.LogRecord) -> bool:
+    """Return True for asyncio's debug line about the simulated panel's socket.
+
+    A reply stalled by a "timeout" fault is written after the client gave up
+    and closed the connection; asyncio notes the broken pipe at DEBUG level.
+    """
+    return record.name == "asyncio" and record.levelno == logging.DEBUG
+
+
+def assert_no_unhandled_errors(
+    caplog: pytest.LogCaptureFixture, allowed_errors: int | None = 0
+) -> None:
+    """No traceback nor unexpected error; ERROR lines only from the integration.
+
+    `allowed_errors` is how many ERROR lines the integration may log (None: any
+    number); the key must never show.
+    """
+    records = [r for r in caplog.records if not is_simulator_noise(r)]
+    for record in records:
+        message = record.getMessage()
+        assert not any(marker in message for marker in UNHANDLED_MARKERS), message
+        assert record.exc_info is None, message
+    errors = [r for r in records if r.levelno >= logging.ERROR]
+    assert {r.name for r in errors} <= {INTEGRATION_LOGGER}
+    if allowed_errors is not None:
+        assert len(errors) == allowed_errors
+    assert API_KEY not in caplog.text
+
+
+def integration_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Return the integration's own log lines at INFO and above."""
+    return [
+        r
+        for r in caplog.records
+        if r.name == INTEGRATION_LOGGER and r.levelno >= logging.INFO
+    ]
+
+
+def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
+    """Return the reauth flows in progress for the entry."""
+    return [
+        flow["flow_id"]
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["context"]["source"] == SOURCE_REAUTH
+        and flow["context"].get("entry_id") == entry.entry_id
+    ]
+
+
+async def poll(hass: HomeAssistant) -> None:
+    """Let one polling interval pass (on Home Assistant's timers only)."""
+    async_fire_time_changed(hass, dt_util.utcnow() + POLL)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+# What the client says of each fault (the translations put it in context).
+CANNOT_CONNECT = "Cannot reach the panel: {}"
+INVALID_RESPONSE = "The panel's reply could not be read: {}"
+NOT_JSON = "The panel's reply is not JSON (HTTP 200)"
+WRONG_SHAPE = {
+    "balance": "Balance reply is not an object",
+    "status": "Bulk status reply is not an object",
+    "refill": "Bulk reply is not a list",
+    "refill_status": "Bulk reply is not a list",
+    "cancel": "Bulk reply is not a list",
+    "services": "Services reply is not a list",
+}
+
+
+def assert_message(actual: str, expected: str) -> None:
+    """Compare a message; `*` in `expected` stands for any text.
+
+    Whatever the wildcard covers, the message must not say the same thing
+    twice ("Cannot reach the panel: Cannot reach the panel: ...").
+    """
+    assert fnmatch.fnmatchcase(actual, expected), actual
+    prefix = expected.split(":", 1)[0]
+    assert actual.count(prefix) == 1, actual
+
+
+# --- polling -------------------------------------------------------------------
+
+
+def watched_entities(account: Account) -> list[str]:
+    """Return the entities that follow the coordinator's availability."""
+    return [
+        "sensor.127_0_0_1_balance",
+        "sensor.127_0_0_1_active_orders",
+        "binary_sensor.127_0_0_1_low_balance",
+        f"sensor.127_0_0_1_order_{account.active}",
+        f"sensor.127_0_0_1_order_{account.finished}",
+    ]
+
+
+def polling_error(kind: str, request_action: str) -> str:
+    """Return what the log line says of a fault (`*` matches any text)."""
+    return {
+        "timeout": f"No reply from the panel within {CLIENT_TIMEOUT} s",
+        "reset": "*ServerDisconnectedError*",
+        "http500": "The panel answered HTTP 500",
+        "html": NOT_JSON,
+        "malformed_json": NOT_JSON,
+        "wrong_shape": WRONG_SHAPE[request_action],
+        "http429": "Rate limited by the panel",
+        "error": "Incorrect request",
+    }[kind]
+
+
+@pytest.mark.parametrize("request_action", ["balance", "status", "refill_status"])
+@pytest.mark.parametrize("kind", FAULTS)
+async def test_polling_fault(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    account: Account,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    request_action: str,
+) -> None:
+    """A refresh that fails on any of its requests: down, then back, nothing lost."""
+    before = stored_ids(hass_storage, account)
+    panel.faults.add(make_fault(kind, request_action))
+
+    await poll(hass)
+    await poll(hass)  # a second failure logs nothing more
+
+    for entity_id in watched_entities(account):
+        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE, entity_id
+    lines = integration_lines(caplog)
+    if kind == "key_revoked":
+        assert reauth_flows(hass, account.entry)
+        assert [(r.levelno, r.getMessage()) for r in lines] == [
+            (
+                logging.ERROR,
+                "Authentication failed while fetching smm_panel data: The panel"
+                " rejected the API key. Re-enter it in the integration's settings",
+            )
+        ]
+        # Polling stops until the user gives a new key: nothing else is sent.
+        panel.reset_log()
+        await poll(hass)
+        assert panel.requests == []
+    else:
+        assert not reauth_flows(hass, account.entry)
+        assert [r.levelno for r in lines] == [logging.ERROR]
+        assert_message(
+            lines[0].getMessage(),
+            "Error fetching smm_panel data: Error while updating from the panel: "
+            + polling_error(kind, request_action),
+        )
+
+        panel.faults.clear()
+        panel.advance(120)
+        await poll(hass)
+        for entity_id in watched_entities(account):
+            assert hass.states.get(entity_id).state != STATE_UNAVAILABLE, entity_id
+        assert (
+            hass.states.get(f"sensor.127_0_0_1_order_{account.active}").state
+            == "in_progress"
+        )
+        lines = integration_lines(caplog)
+        assert [r.levelno for r in lines] == [logging.ERROR, logging.INFO]
+        assert lines[1].getMessage() == "Fetching smm_panel data recovered"
+
+    assert_no_unhandled_errors(caplog, allowed_errors=1)
+    assert_storage_matches(hass, hass_storage, account, before)
+
+
+@pytest.mark.parametrize("kind", ["timeout", "reset", "http500", "http429"])
+async def test_polling_survives_one_transient_fault(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    account: Account,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+) -> None:
+    """A transient fault on one request is retried: nobody notices."""
+    before = stored_ids(hass_storage, account)
+    panel.faults.add(make_fault(kind, "status", times=1))
+    panel.advance(120)
+
+    await poll(hass)
+
+    assert panel.count("status") == 2
+    for entity_id in watched_entities(account):
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE, entity_id
+    assert (
+        hass.states.get(f"sensor.127_0_0_1_order_{account.active}").state
+        == "in_progress"
+    )
+    assert integration_lines(caplog) == []
+    assert_no_unhandled_errors(caplog)
+    assert_storage_matches(hass, hass_storage, account, before)
+
+
+async def test_polling_per_order_errors(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    account: Account,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An id the panel does not know, among tracked ones: it alone gets an error."""
+    before = stored_ids(hass_storage, account)
+    panel.advance(120)
+
+    await poll(hass)
+    await poll(hass)
+
+    for entity_id in watched_entities(account):
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE, entity_id
+    assert (
+        hass.states.get(f"sensor.127_0_0_1_order_{account.active}").state
+        == "in_progress"
+    )
+    assert hass.states.get(f"sensor.127_0_0_1_order_{UNKNOWN_ID}").state == "pending"
+    stored = {
+        order["order_id"]: order
+        for order in hass_storage[account.key]["data"]["orders"]
+    }
+    assert stored[UNKNOWN_ID]["error"] == "Incorrect order ID"
+    assert stored[account.active]["error"] is None
+    assert integration_lines(caplog) == []
+    assert_no_unhandled_errors(caplog)
+    assert_storage_matches(hass, hass_storage, account, before)
+
+
+# --- actions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """An action, the panel request it sends, and what to call it with."""
+
+    action: str
+    request: str
+    data: Callable[[Account], dict[str, Any]]
+    # The polled balance is short: add_order reads it again before sending.
+    short_balance: bool = False
+
+
+NEW_ORDER_LINK = "https://instagram.com/p/new"
+PLACES = {
+    "add_order": Place(
+        "add_order",
+        "add",
+        lambda a: {"service": 1, "link": NEW_ORDER_LINK, "quantity": 100},
+    ),
+    "add_order_balance_check": Place(
+        "add_order",
+        "balance",
+        lambda a: {"service": 1, "link": NEW_ORDER_LINK, "quantity": 100},
+        short_balance=True,
+    ),
+    "order_status": Place(
+        "order_status", "status", lambda a: {"orders": [a.active, a.finished]}
+    ),
+    "refill": Place("refill", "refill", lambda a: {"orders": [a.finished]}),
+    "refill_status": Place(
+        "refill_status", "refill_status", lambda a: {"refills": [a.refill]}
+    ),
+    "cancel": Place("cancel", "cancel", lambda a: {"orders": [a.active]}),
+    "list_services": Place("list_services", "services", lambda a: {}),
+    "track_orders": Place(
+        "track_orders", "status", lambda a: {"orders": [a.untracked]}
+    ),
+}
+
+ORDER_STATE_UNKNOWN = (
+    "The panel 127.0.0.1 did not confirm the order for service 1"
+    f" ({NEW_ORDER_LINK}): the order's state is unknown — check the panel"
+    " before retrying"
+)
+
+
+def expected_error(kind: str, place: Place) -> tuple[str, str]:
+    """Return the translation key and the message an action fault must raise."""
+    if place.request == "add" and kind in {
+        "timeout",
+        "reset",
+        "http500",
+        "html",
+        "malformed_json",
+        "wrong_shape",
+    }:
+        # The request left: the order may exist. Never "cannot connect".
+        return "order_state_unknown", ORDER_STATE_UNKNOWN
+    return {
+        "timeout": (
+            "cannot_connect",
+            CANNOT_CONNECT.format(f"No reply from the panel within {CLIENT_TIMEOUT} s"),
+        ),
+        # Only the exception class is given (the words are the client's).
+        "reset": ("cannot_connect", CANNOT_CONNECT.format("*ServerDisconnectedError*")),
+        "http500": (
+            "cannot_connect",
+            CANNOT_CONNECT.format("The panel answered HTTP 500"),
+        ),
+        "html": ("invalid_response", INVALID_RESPONSE.format(NOT_JSON)),
+        "malformed_json": ("invalid_response", INVALID_RESPONSE.format(NOT_JSON)),
+        "wrong_shape": (
+            "invalid_response",
+            INVALID_RESPONSE.format(WRONG_SHAPE.get(place.request)),
+        ),
+        "http429": (
+            "rate_limited",
+            "The panel is receiving too many requests with this key; try again in"
+            " a minute",
+        ),
+        "error": ("panel_rejected", "The panel refused the request: Incorrect request"),
+        "key_revoked": (
+            "invalid_auth",
+            "The panel rejected the API key. Re-enter it in the integration's settings",
+        ),
+    }[kind]
+
+
+async def call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
+    """Run an action and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )
+
+
+@pytest.mark.parametrize("place_name", list(PLACES))
+@pytest.mark.parametrize("kind", FAULTS)
+async def test_action_fault(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    setup_account: SetupAccount,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    place_name: str,
+) -> None:
+    """An action whose request fails raises its translated error; nothing else moves."""
+    place = PLACES[place_name]
+    fault = make_fault(kind, place.request)
+    if place.short_balance:
+        panel.set_balance(Decimal("0.05"))
+    if place.request == "services":
+        # The catalogue is cached for an hour: fail it from the start, quietly.
+        account = await setup_account(fault)
+    else:
+        account = await setup_account()
+        panel.faults.add(fault)
+    if place.short_balance:
+        panel.set_balance(Decimal(100))  # topped up since the last poll
+    before = stored_ids(hass_storage, account)
+    translation_key, message = expected_error(kind, place)
+
+    with pytest.raises(HomeAssistantError) as exc_info:
+        await call(hass, place.action, place.data(account))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    err = exc_info.value
+    assert (err.translation_domain, err.translation_key) == (DOMAIN, translation_key)
+    assert_message(str(err), message)
+    assert panel.count(place.request) >= 1
+    # Sent once when it is the failing request; never when a check before failed.
+    assert panel.count("add") == (place.request == "add")
+    assert bool(reauth_flows(hass, account.entry)) == (kind == "key_revoked")
+    unknown_order_issues = [
+        issue
+        for issue in issue_registry.issues.values()
+        if issue.translation_key == "order_state_unknown"
+    ]
+    assert len(unknown_order_issues) == (translation_key == "order_state_unknown")
+    # A failed action says nothing about polling: the entities stay up.
+    for entity_id in watched_entities(account):
+        assert hass.states.get(entity_id).state != STATE_UNAVAILABLE, entity_id
+    assert_no_unhandled_errors(caplog)
+    assert_storage_matches(hass, hass_storage, account, before)
+
+
+async def test_action_per_item_errors(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    account: Account,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unknown id among good ones: its own error, the others go through."""
+    before = stored_ids(hass_storage, account)
+
+    statuses = await call(
+        hass, "order_status", {"orders": [account.active, UNKNOWN_ID]}
+    )
+    refills = await call(hass, "refill", {"orders": [account.finished, UNKNOWN_ID]})
+    refill_statuses = await call(
+        hass, "refill_status", {"refills": [account.refill, UNKNOWN_ID]}
+    )
+    tracked = await call(hass, "track_orders", {"orders": [account.untracked, 424242]})
+    canceled = await call(hass, "cancel", {"orders": [account.active, UNKNOWN_ID]})
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert statuses["orders"][0]["status"] == "pending"
+    assert statuses["orders"][1] == {"order": UNKNOWN_ID, "error": "Incorrect order ID"}
+    new_refill = refills["refills"][0]["refill"]
+    assert refills["refills"] == [
+        {"order": account.finished, "refill": new_refill},
+        {"order": UNKNOWN_ID, "error": "Incorrect order ID"},
+    ]
+    assert refill_statuses["refills"] == [
+        {"refill": account.refill, "status": "pending", "raw_status": "Pending"},
+        {"refill": UNKNOWN_ID, "error": "Refill not found"},
+    ]
+    assert tracked == {"tracked": [account.untracked]}
+    assert canceled["orders"] == [
+        {"order": account.active, "cancel": True},
+        {"order": UNKNOWN_ID, "error": "Incorrect order ID"},
+    ]
+    assert panel.count("add") == 0
+    assert_no_unhandled_errors(caplog)
+    assert_storage_matches(
+        hass,
+        hass_storage,
+        account,
+        {
+            "orders": sorted([*before["orders"], account.untracked]),
+            "refills": sorted([*before["refills"], new_refill]),
+        },
+    )
+    # The refresh after the cancel shows it.
+    assert hass.states.get(f"sensor.127_0_0_1_order_{account.active}").state == (
+        "canceled"
+    )
+
+
+@pytest.mark.parametrize("place_name", ["order_status", "refill", "cancel"])
+async def test_action_one_batch_of_two_fails(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    account: Account,
+    caplog: pytest.LogCaptureFixture,
+    place_name: str,
+) -> None:
+    """When one batch of 100 fails, its ids get the error; the rest still count.
+
+    Refills and cancels of the batch that went through have happened: they
+    must be reported (and refills tracked), not lost in an exception.
+    """
+    place = PLACES[place_name]
+    second = panel.create_order(
+        1, 1000, link="https://instagram.com/p/second", status="Completed"
+    )
+    if place_name == "cancel":
+        second = panel.create_order(1, 1000, link="https://instagram.com/p/third")
+    first = account.finished if place_name == "refill" else account.active
+    # 100 ids in the first batch, the second order alone in the next one.
+    ids = [first, *range(1, 100), second.order_id]
+    before = stored_ids(hass_storage, account)
+    panel.faults.add(Fault("html", action=place.request, times=1))
+
+    response = await call(hass, place.action, {"orders": ids})
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    items = response["refills" if place_name == "refill" else "orders"]
+    assert [item["order"] for item in items] == ids
+    ends = {items[0]["order"]: items[0], items[-1]["order"]: items[-1]}
+    failed = [item for item in ends.values() if item.get("error") == NOT_JSON]
+    succeeded = [item for item in ends.values() if "error" not in item]
+    assert len(failed) == 1
+    assert len(succeeded) == 1
+    new_refills = [item["refill"] for item in succeeded if "refill" in item]
+    assert_no_unhandled_errors(caplog)
+    assert_storage_matches(
+        hass,
+        hass_storage,
+        account,
+        {
+            "orders": before["orders"],
+            "refills": sorted([*before["refills"], *new_refills]),
+        },
+    )
+
+
+async def test_polling_one_batch_of_two_fails(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """150 tracked orders, one status batch fails: the other 100 or 50 update.
+
+    The refresh still succeeds (nothing goes unavailable); the orders of the
+    failed batch keep their last status until the next refresh.
+    """
+    order_ids = [
+        panel.create_order(1, 1000, link=f"https://instagram.com/p/{i}").order_id
+        for i in range(150)
+    ]
+    key = f"{DOMAIN}.{mock_config_entry.entry_id}"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "orders": [_stored_order(i, "pending") for i in order_ids],
+            "refills": [],
+        },
+    }
+    await setup_integration(hass, mock_config_entry)
+    caplog.clear()
+    panel.faults.add(Fault("html", action="status", times=1))
+    panel.advance(120)
+
+    await poll(hass)
+
+    states = Counter(
+        hass.states.get(f"sensor.127_0_0_1_order_{i}").state for i in order_ids
+    )
+    assert states in (
+        Counter({"in_progress": 100, "pending": 50}),
+        Counter({"in_progress": 50, "pending": 100}),
+    )
+    assert hass.states.get("sensor.127_0_0_1_balance").state != STATE_UNAVAILABLE
+    stored = hass_storage[key]["data"]["orders"]
+    assert sorted(order["order_id"] for order in stored) == order_ids
+    assert {order["error"] for order in stored if order["state"] == "pending"} == {
+        NOT_JSON
+    }
+
+    await poll(hass)
+
+    assert {
+        hass.states.get(f"sensor.127_0_0_1_order_{i}").state for i in order_ids
+    } == {"in_progress"}
+    stored = hass_storage[key]["data"]["orders"]
+    assert sorted(order["order_id"] for order in stored) == order_ids
+    assert {order["error"] for order in stored} == {None}
+    assert integration_lines(caplog) == []
+    assert_no_unhandled_errors(caplog)
