@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.smm_panel.config_flow import account_unique_id
 from custom_components.smm_panel.const import CONF_API_URL, DOMAIN
 
 from ...conftest import API_KEY
+
+# A little more than the default polling interval.
+POLL = timedelta(minutes=5, seconds=1)
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +57,21 @@ async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def poll(hass: HomeAssistant) -> None:
+    """Let one polling interval pass.
+
+    Time moves for Home Assistant's timers only, not for the event loop, so
+    request timeouts in fault tests still expire in real time. Coordinator
+    refreshes run as background tasks doing real HTTP: wait for them.
+    """
+    async_fire_time_changed(hass, dt_util.utcnow() + POLL)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call_action(hass: HomeAssistant, action: str, **data: Any) -> ServiceResponse:
+    """Run one of the integration's actions and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )

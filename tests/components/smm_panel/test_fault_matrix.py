@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 import fnmatch
 import logging
@@ -25,23 +24,20 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.smm_panel.const import DOMAIN
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import setup_integration
+from .conftest import call_action, poll, setup_integration
 
 # The client waits this long per request here: a "timeout" fault stalls longer.
 CLIENT_TIMEOUT = 0.3
 STALL = 1.0
-POLL = timedelta(minutes=5, seconds=1)
 UNKNOWN_ID = 99999
 INTEGRATION_LOGGER = "custom_components.smm_panel"
 
@@ -246,12 +242,6 @@ def reauth_flows(hass: HomeAssistant, entry: MockConfigEntry) -> list[str]:
         if flow["context"]["source"] == SOURCE_REAUTH
         and flow["context"].get("entry_id") == entry.entry_id
     ]
-
-
-async def poll(hass: HomeAssistant) -> None:
-    """Let one polling interval pass (on Home Assistant's timers only)."""
-    async_fire_time_changed(hass, dt_util.utcnow() + POLL)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 # What the client says of each fault (the translations put it in context).
@@ -517,13 +507,6 @@ def expected_error(kind: str, place: Place) -> tuple[str, str]:
     }[kind]
 
 
-async def call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
-    """Run an action and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-
-
 @pytest.mark.parametrize("place_name", list(PLACES))
 @pytest.mark.parametrize("kind", FAULTS)
 async def test_action_fault(
@@ -553,7 +536,7 @@ async def test_action_fault(
     translation_key, message = expected_error(kind, place)
 
     with pytest.raises(HomeAssistantError) as exc_info:
-        await call(hass, place.action, place.data(account))
+        await call_action(hass, place.action, **place.data(account))
     await hass.async_block_till_done(wait_background_tasks=True)
 
     err = exc_info.value
@@ -586,15 +569,17 @@ async def test_action_per_item_errors(
     """An unknown id among good ones: its own error, the others go through."""
     before = stored_ids(hass_storage, account)
 
-    statuses = await call(
-        hass, "order_status", {"orders": [account.active, UNKNOWN_ID]}
+    statuses = await call_action(
+        hass, "order_status", orders=[account.active, UNKNOWN_ID]
     )
-    refills = await call(hass, "refill", {"orders": [account.finished, UNKNOWN_ID]})
-    refill_statuses = await call(
-        hass, "refill_status", {"refills": [account.refill, UNKNOWN_ID]}
+    refills = await call_action(hass, "refill", orders=[account.finished, UNKNOWN_ID])
+    refill_statuses = await call_action(
+        hass, "refill_status", refills=[account.refill, UNKNOWN_ID]
     )
-    tracked = await call(hass, "track_orders", {"orders": [account.untracked, 424242]})
-    canceled = await call(hass, "cancel", {"orders": [account.active, UNKNOWN_ID]})
+    tracked = await call_action(
+        hass, "track_orders", orders=[account.untracked, 424242]
+    )
+    canceled = await call_action(hass, "cancel", orders=[account.active, UNKNOWN_ID])
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert statuses["orders"][0]["status"] == "pending"
@@ -656,7 +641,7 @@ async def test_action_one_batch_of_two_fails(
     before = stored_ids(hass_storage, account)
     panel.faults.add(Fault("html", action=place.request, times=1))
 
-    response = await call(hass, place.action, {"orders": ids})
+    response = await call_action(hass, place.action, orders=ids)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     items = response["refills" if place_name == "refill" else "orders"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 import logging
 from typing import Any
@@ -12,12 +11,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -30,10 +27,9 @@ from custom_components.smm_panel.const import (
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import setup_integration
+from .conftest import POLL, poll, setup_integration
 
 ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
-POLL = timedelta(minutes=5, seconds=1)
 
 
 def seed_tracked_orders(
@@ -59,17 +55,6 @@ def tracked(order_id: int, **fields: Any) -> dict[str, Any]:
         "state": "pending",
         **fields,
     }
-
-
-async def poll(hass: HomeAssistant) -> None:
-    """Let one polling interval pass.
-
-    Time moves for Home Assistant's timers only, not for the event loop, so
-    request timeouts in fault tests still expire in real time.
-    """
-    async_fire_time_changed(hass, dt_util.utcnow() + POLL)
-    # Coordinator refreshes run as background tasks doing real HTTP.
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
@@ -34,7 +34,7 @@ from custom_components.smm_panel.const import (
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import setup_integration
+from .conftest import call_action, setup_integration
 
 SECOND_KEY = "sk-second-account-fedcba9876543210"
 UNKNOWN_ID = 99999
@@ -52,13 +52,6 @@ async def loaded_entry(
     return mock_config_entry
 
 
-async def call(hass: HomeAssistant, action: str, **data: Any) -> ServiceResponse:
-    """Run an action and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-
-
 # --- order_status ------------------------------------------------------------
 
 
@@ -71,8 +64,8 @@ async def test_order_status(
     panel.set_order_status(partial.order_id, "Partial", remains=157)
     pending = panel.create_order(2, 100)
 
-    single = await call(hass, "order_status", orders=str(partial.order_id))
-    bulk = await call(
+    single = await call_action(hass, "order_status", orders=str(partial.order_id))
+    bulk = await call_action(
         hass,
         "order_status",
         orders=[pending.order_id, UNKNOWN_ID, partial.order_id],
@@ -95,7 +88,7 @@ async def test_order_status_batches_of_100(
     order = panel.create_order(1, 500)
     ids = [order.order_id, *range(1, 250)]
 
-    response = await call(hass, "order_status", orders=ids)
+    response = await call_action(hass, "order_status", orders=ids)
 
     assert panel.count("status") == 3
     assert [item["order"] for item in response["orders"]] == ids
@@ -120,7 +113,7 @@ async def test_id_list_forms(
     for _ in range(3):
         panel.create_order(1, 500)
 
-    response = await call(hass, "order_status", orders=orders)
+    response = await call_action(hass, "order_status", orders=orders)
 
     assert [item["order"] for item in response["orders"]] == [23501, 23502, 23503]
 
@@ -142,7 +135,7 @@ async def test_invalid_id_lists(
 ) -> None:
     """Bad ids are refused with a translated message, before any request."""
     with pytest.raises(ServiceValidationError, match=message):
-        await call(hass, "order_status", orders=orders)
+        await call_action(hass, "order_status", orders=orders)
     assert panel.requests == []
 
 
@@ -161,8 +154,8 @@ async def test_refill_tracks_new_refills(
     no_refill = panel.create_order(2, 100, status="Completed")
     refill_events = async_capture_events(hass, EVENT_REFILL_UPDATED)
 
-    single = await call(hass, "refill", orders=str(refillable.order_id))
-    bulk = await call(
+    single = await call_action(hass, "refill", orders=str(refillable.order_id))
+    bulk = await call_action(
         hass, "refill", orders=[no_refill.order_id, UNKNOWN_ID, refillable.order_id]
     )
 
@@ -198,12 +191,14 @@ async def test_refill_status(
     """Refill statuses are normalised, with the panel's text next to them."""
     first = panel.create_order(1, 1000, status="Completed")
     second = panel.create_order(3, 1000, status="Partial")
-    refills = await call(hass, "refill", orders=[first.order_id, second.order_id])
+    refills = await call_action(
+        hass, "refill", orders=[first.order_id, second.order_id]
+    )
     first_refill, second_refill = (item["refill"] for item in refills["refills"])
     panel.set_refill_status(second_refill, "Rejected")
 
-    single = await call(hass, "refill_status", refills=str(first_refill))
-    bulk = await call(
+    single = await call_action(hass, "refill_status", refills=str(first_refill))
+    bulk = await call_action(
         hass, "refill_status", refills=[second_refill, UNKNOWN_ID, first_refill]
     )
 
@@ -218,7 +213,7 @@ async def test_refill_status_flat_errors(
     """Panels that report failed items flat give the same response."""
     panel.dialect.flat_bulk_errors = True
 
-    response = await call(hass, "refill_status", refills=[UNKNOWN_ID])
+    response = await call_action(hass, "refill_status", refills=[UNKNOWN_ID])
 
     assert response == {
         "refills": [{"refill": UNKNOWN_ID, "error": "Refill not found"}]
@@ -242,8 +237,8 @@ async def test_cancel(
     second = panel.create_order(1, 500, link="https://instagram.com/p/y")
     no_cancel = panel.create_order(2, 100)
 
-    single = await call(hass, "cancel", orders=first.order_id)
-    bulk = await call(
+    single = await call_action(hass, "cancel", orders=first.order_id)
+    bulk = await call_action(
         hass, "cancel", orders=[no_cancel.order_id, UNKNOWN_ID, second.order_id]
     )
     await hass.async_block_till_done()
@@ -285,7 +280,7 @@ async def test_list_services(
     filters: dict[str, Any],
 ) -> None:
     """Every filter given must match; text filters ignore letter case."""
-    response = await call(hass, "list_services", **filters)
+    response = await call_action(hass, "list_services", **filters)
 
     assert response == snapshot
     assert panel.count("services") == 0  # the hourly cached list is used
@@ -294,7 +289,7 @@ async def test_list_services(
 @pytest.mark.usefixtures("loaded_entry")
 async def test_list_services_unfiltered(hass: HomeAssistant) -> None:
     """Without filters the whole list comes back, numbers as numbers."""
-    response = await call(hass, "list_services")
+    response = await call_action(hass, "list_services")
 
     assert len(response["services"]) == 21
     assert response["services"][0] == {
@@ -323,7 +318,7 @@ async def test_track_and_untrack_orders(
     completed = panel.create_order(2, 100, status="Completed")
     order_events = async_capture_events(hass, EVENT_ORDER_UPDATED)
 
-    response = await call(
+    response = await call_action(
         hass, "track_orders", orders=[pending.order_id, UNKNOWN_ID, completed.order_id]
     )
     await hass.async_block_till_done()
@@ -339,11 +334,11 @@ async def test_track_and_untrack_orders(
     assert order_events == []  # the starting status is not a change
 
     panel.reset_log()
-    again = await call(hass, "track_orders", orders=f"{completed.order_id}")
+    again = await call_action(hass, "track_orders", orders=f"{completed.order_id}")
     assert again == {"tracked": [completed.order_id]}
     assert panel.count("status") == 0  # already tracked: nothing to fetch
 
-    untracked = await call(
+    untracked = await call_action(
         hass, "untrack_orders", orders=[pending.order_id, UNKNOWN_ID]
     )
     await hass.async_block_till_done()
@@ -396,9 +391,9 @@ async def test_several_accounts_need_config_entry_id(
             " choose one with config_entry_id"
         ),
     ):
-        await call(hass, "order_status", orders=second_order.order_id)
+        await call_action(hass, "order_status", orders=second_order.order_id)
 
-    response = await call(
+    response = await call_action(
         hass,
         "order_status",
         orders=second_order.order_id,
@@ -406,7 +401,7 @@ async def test_several_accounts_need_config_entry_id(
     )
     assert response["orders"][0]["currency"] == "EUR"
 
-    response = await call(
+    response = await call_action(
         hass,
         "order_status",
         orders=second_order.order_id,
@@ -424,8 +419,8 @@ async def test_single_account_is_used(
     """With one account loaded, config_entry_id may be left out or given."""
     order = panel.create_order(1, 500)
 
-    implicit = await call(hass, "order_status", orders=order.order_id)
-    explicit = await call(
+    implicit = await call_action(hass, "order_status", orders=order.order_id)
+    explicit = await call_action(
         hass,
         "order_status",
         orders=order.order_id,
@@ -448,19 +443,21 @@ async def test_config_entry_id_problems(
             ServiceValidationError,
             match=f"No SMM Panel account has the config entry ID {entry_id}",
         ):
-            await call(hass, "order_status", orders="1", config_entry_id=entry_id)
+            await call_action(
+                hass, "order_status", orders="1", config_entry_id=entry_id
+            )
 
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     with pytest.raises(
         ServiceValidationError, match="The SMM Panel account 127.0.0.1 is not loaded"
     ):
-        await call(
+        await call_action(
             hass, "order_status", orders="1", config_entry_id=loaded_entry.entry_id
         )
     with pytest.raises(
         ServiceValidationError, match="No SMM Panel account is set up and loaded"
     ):
-        await call(hass, "list_services")
+        await call_action(hass, "list_services")
     assert panel.requests == []
 
 
@@ -494,7 +491,7 @@ async def test_panel_failures(
     panel.faults.add(fault)
 
     with pytest.raises(HomeAssistantError, match=message) as err:
-        await call(hass, "refill_status", refills="1001")
+        await call_action(hass, "refill_status", refills="1001")
     assert not isinstance(err.value, ServiceValidationError)
     assert API_KEY not in str(err.value)
 
@@ -506,7 +503,7 @@ async def test_revoked_key_starts_reauth(
     panel.faults.add(Fault("key_revoked"))
 
     with pytest.raises(HomeAssistantError, match="The panel rejected the API key"):
-        await call(hass, "cancel", orders="23501")
+        await call_action(hass, "cancel", orders="23501")
     await hass.async_block_till_done()
 
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)

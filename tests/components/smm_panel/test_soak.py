@@ -40,13 +40,8 @@ from simulator import Fault, FaultInjector, PanelSimulator
 from simulator.faults import FaultPlan
 
 from ...conftest import API_KEY
-from .conftest import setup_integration
-from .test_fault_matrix import (
-    CLIENT_TIMEOUT,
-    STALL,
-    assert_no_unhandled_errors,
-    poll,
-)
+from .conftest import poll, setup_integration
+from .test_fault_matrix import CLIENT_TIMEOUT, STALL, assert_no_unhandled_errors
 
 ORDERS = int(os.environ.get("SMM_SOAK_ORDERS", "200"))
 CYCLES = int(os.environ.get("SMM_SOAK_CYCLES", "40"))
