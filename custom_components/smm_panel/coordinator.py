@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -87,6 +88,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self.services: dict[int, Service] = {}
         self._services_fetched: datetime | None = None
         self._applied_options = dict(config_entry.options)
+        self._refresh_lock = asyncio.Lock()
 
     @staticmethod
     def scan_interval(entry: ConfigEntry) -> timedelta:
@@ -142,7 +144,15 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         return self.services
 
     async def _async_update_data(self) -> PanelData:
-        """Fetch everything one refresh needs and record the changes."""
+        """Fetch everything one refresh needs and record the changes.
+
+        Refreshes run one at a time: an action's refresh may start while a
+        poll is running, and the older reply must not be applied last.
+        """
+        async with self._refresh_lock:
+            return await self._async_fetch_and_apply()
+
+    async def _async_fetch_and_apply(self) -> PanelData:
         try:
             balance = await self.client.async_get_balance()
             statuses = await self.client.async_get_orders_status(
@@ -240,8 +250,11 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
 
     @callback
     def _notify_tracking_changed(self) -> None:
-        """Let the entities see the new set of tracked orders, without polling."""
+        """Let the entities see the new set of tracked orders, without polling.
+
+        Not `async_set_updated_data`: it would mark a panel that is down as
+        available again and move the polling schedule.
+        """
         if self.data is not None:
-            self.async_set_updated_data(
-                replace(self.data, order_changes=(), refill_changes=())
-            )
+            self.data = replace(self.data, order_changes=(), refill_changes=())
+            self.async_update_listeners()

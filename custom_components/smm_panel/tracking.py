@@ -193,8 +193,14 @@ class OrderTracker:
         return added
 
     def untrack(self, order_ids: Iterable[int]) -> list[int]:
-        """Stop tracking orders; return the ids that were tracked."""
-        return [i for i in order_ids if self._orders.pop(i, None) is not None]
+        """Stop tracking orders and their refills; return the ids that were tracked."""
+        removed = [i for i in order_ids if self._orders.pop(i, None) is not None]
+        self._refills = {
+            refill_id: refill
+            for refill_id, refill in self._refills.items()
+            if refill.order_id not in removed
+        }
+        return removed
 
     def track_refill(self, refill_id: int, order_id: int) -> bool:
         """Start tracking a refill; return False when it was already tracked."""
@@ -232,9 +238,12 @@ class OrderTracker:
         ]
         for order_id in expired:
             del self._orders[order_id]
-        for refill_id, refill in list(self._refills.items()):
-            if refill.order_id in expired and refill.state.is_final:
-                del self._refills[refill_id]
+        # A finished refill is kept only while its order is shown.
+        self._refills = {
+            refill_id: refill
+            for refill_id, refill in self._refills.items()
+            if refill.order_id in self._orders or not refill.state.is_final
+        }
         return expired
 
 
@@ -252,7 +261,8 @@ def _apply_statuses[Record: (TrackedOrder, TrackedRefill), Status](
     dirty = False
     for record_id, status in statuses.items():
         current = records.get(record_id)
-        if current is None:
+        # A final record is never asked for again: a reply about it is stale.
+        if current is None or current.state.is_final:
             continue
         updated = update(current, status)
         if updated == current:
