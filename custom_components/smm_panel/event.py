@@ -8,7 +8,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .api import OrderState, RefillState
 from .const import EVENT_TYPE_REFILL_COMPLETED, EVENT_TYPE_REFILL_REJECTED
-from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
+from .coordinator import PanelData, SmmPanelConfigEntry, SmmPanelCoordinator
 from .entity import SmmPanelEntity
 
 PARALLEL_UPDATES = 0
@@ -40,10 +40,20 @@ class SmmPanelOrderUpdatesEvent(SmmPanelEntity, EventEntity):
         """Create the event entity."""
         super().__init__(coordinator, "order_updates")
 
+    _handled: PanelData | None = None
+
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Trigger one event per change seen in the last refresh."""
+        """Trigger one event per change seen in the last refresh.
+
+        Listeners are also called when a refresh fails, with the previous
+        data still in place: its changes were already fired.
+        """
         data = self.coordinator.data
+        if data is self._handled:
+            self.async_write_ha_state()  # availability may have changed
+            return
+        self._handled = data
         for change in data.order_changes:
             order = change.order
             self._trigger_event(
