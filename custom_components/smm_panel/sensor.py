@@ -150,11 +150,13 @@ class SmmPanelOrderSensor(SmmPanelEntity, SensorEntity):
         if order == self._order and self.available == self._written_available:
             return
         self._order = order
+        self._written_available = self.available
         self.async_write_ha_state()
 
-    def _async_write_ha_state(self) -> None:
+    async def async_added_to_hass(self) -> None:
+        """Remember the availability of the first state written."""
+        await super().async_added_to_hass()
         self._written_available = self.available
-        super()._async_write_ha_state()
 
     @property
     def native_value(self) -> str:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 import json
 import logging
+import re
 from typing import Any, Final, TypeVar
 
 import aiohttp
@@ -43,11 +44,13 @@ MAX_BACKOFF: Final = 30.0
 DEFAULT_CONCURRENCY: Final = 4
 REDACTED: Final = "**REDACTED**"
 
-_AUTH_MARKERS: Final = (
-    "invalid api key",
-    "incorrect api key",
-    "invalid key",
-    "wrong api key",
+# The message must say the key is wrong, maybe followed by punctuation and a
+# detail ("Invalid API key: ..."): "Invalid keywords" is not about the key.
+_AUTH_MESSAGE: Final = re.compile(
+    r"(?:(?:invalid|incorrect|wrong|bad) (?:api[ _-]?)?key"
+    r"|(?:api[ _-]?)?key (?:is )?(?:invalid|incorrect|wrong))"
+    r"(?:\s*[.:!-].*)?",
+    re.DOTALL,
 )
 _FUNDS_MARKERS: Final = ("not enough funds", "not_enough_funds", "insufficient funds")
 _MISSING_ITEM: Final = "No reply from the panel for this id"
@@ -110,7 +113,7 @@ class SmmPanelClient:
     async def _post(self, action: str, fields: Mapping[str, str]) -> Any:
         """Send one request and decode the reply, mapping every failure."""
         data = {"key": self._api_key, "action": action, **fields}
-        _LOGGER.debug("Sending %s request to %s", action, self.api_url)
+        _LOGGER.debug("Sending %s request to %s", action, self._redact(self.api_url))
         try:
             async with asyncio.timeout(self._timeout):
                 async with self._session.post(self.api_url, data=data) as response:
@@ -157,7 +160,7 @@ class SmmPanelClient:
         """Turn the panel's error text into the matching exception."""
         message = self._redact(message)
         folded = message.casefold()
-        if any(marker in folded for marker in _AUTH_MARKERS):
+        if _AUTH_MESSAGE.fullmatch(folded.strip()):
             return SmmPanelAuthenticationError(message)
         if any(marker in folded for marker in _FUNDS_MARKERS):
             return SmmPanelInsufficientFundsError(message)
