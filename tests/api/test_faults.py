@@ -108,6 +108,11 @@ def once(make_client: ClientFactory) -> SmmPanelClient:
             SmmPanelAuthenticationError,
         ),
         (
+            spec("error", message="Invalid keywords for this service"),
+            SmmPanelRequestError,
+        ),
+        (spec("error", message="API key is invalid."), SmmPanelAuthenticationError),
+        (
             spec("error", message="Not enough funds on balance"),
             SmmPanelInsufficientFundsError,
         ),

@@ -8,7 +8,12 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -27,7 +32,7 @@ from custom_components.smm_panel.const import (
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import POLL, poll, setup_integration
+from .conftest import POLL, call_action, poll, setup_integration
 
 ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
 
@@ -317,3 +322,69 @@ async def test_panel_down_and_back(
     assert [r.levelno for r in mine] == [logging.ERROR, logging.INFO]
     assert "recovered" in mine[1].getMessage()
     assert API_KEY not in caplog.text
+
+
+async def test_outage_does_not_repeat_events(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The event entity fires each change once, even when a poll then fails."""
+    order = panel.create_order(1, 1000)
+    seed_tracked_orders(hass_storage, mock_config_entry, tracked(order.order_id))
+    await setup_integration(hass, mock_config_entry)
+    event_entity = "event.127_0_0_1_order_updates"
+    writes = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    panel.advance(120)
+    await poll(hass)
+    panel.faults.add(Fault("http500", times=None))
+    await poll(hass)
+    panel.faults.clear()
+    await poll(hass)
+
+    # The state of an event entity is the time of its last event.
+    fired = {
+        (e.data["new_state"].state, e.data["new_state"].attributes["event_type"])
+        for e in writes
+        if e.data["entity_id"] == event_entity
+        and e.data["new_state"].state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+    }
+    assert [event_type for _, event_type in fired] == ["in_progress"]
+
+
+async def test_tracking_during_an_outage_keeps_entities_unavailable(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Untracking while the panel is down revives no stale state, logs no more."""
+    kept = panel.create_order(1, 1000)
+    dropped = panel.create_order(2, 100)
+    seed_tracked_orders(
+        hass_storage,
+        mock_config_entry,
+        tracked(kept.order_id),
+        tracked(dropped.order_id),
+    )
+    await setup_integration(hass, mock_config_entry)
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+
+    panel.faults.add(Fault("http500", times=None))
+    await poll(hass)
+    await call_action(hass, "untrack_orders", orders=[dropped.order_id])
+    assert hass.states.get("sensor.127_0_0_1_balance").state == STATE_UNAVAILABLE
+    assert hass.states.get(ORDER_SENSOR.format(dropped.order_id)) is None
+    await poll(hass)
+
+    panel.faults.clear()
+    await poll(hass)
+    assert hass.states.get("sensor.127_0_0_1_balance").state != STATE_UNAVAILABLE
+    mine = [
+        r for r in caplog.records if r.name.startswith("custom_components.smm_panel")
+    ]
+    assert [r.levelno for r in mine] == [logging.ERROR, logging.INFO]

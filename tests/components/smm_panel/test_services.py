@@ -34,7 +34,7 @@ from custom_components.smm_panel.const import (
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import call_action, setup_integration
+from .conftest import call_action, poll, setup_integration
 
 SECOND_KEY = "sk-second-account-fedcba9876543210"
 UNKNOWN_ID = 99999
@@ -596,3 +596,46 @@ async def test_action_descriptions(hass: HomeAssistant) -> None:
     assert "runs" in add_order["fields"]["drip_feed"]["fields"]
     assert descriptions["order_status"]["response"] == {"optional": False}
     assert descriptions["add_order"]["response"] == {"optional": True}
+
+
+async def test_rejected_refill_fires_refill_rejected(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """A refill the panel rejects shows up as a refill_rejected event."""
+    order = panel.create_order(1, 1000, status="Completed")
+    refills = await call_action(hass, "refill", orders=[order.order_id])
+    refill_id = refills["refills"][0]["refill"]
+    refill_events = async_capture_events(hass, EVENT_REFILL_UPDATED)
+
+    panel.set_refill_status(refill_id, "Rejected")
+    await poll(hass)
+
+    assert [(e.data["refill_id"], e.data["status"]) for e in refill_events] == [
+        (refill_id, "rejected")
+    ]
+    state = hass.states.get("event.127_0_0_1_order_updates")
+    assert state is not None
+    assert state.attributes["event_type"] == "refill_rejected"
+    assert state.attributes["order_id"] == order.order_id
+
+
+async def test_untracking_drops_the_orders_refills(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    panel: PanelSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Untracking an order also stops following its refills."""
+    order = panel.create_order(1, 1000, status="Completed")
+    await call_action(hass, "track_orders", orders=[order.order_id])
+    await call_action(hass, "refill", orders=[order.order_id])
+
+    await call_action(hass, "untrack_orders", orders=[order.order_id])
+
+    stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}"]["data"]
+    assert stored == {"orders": [], "refills": []}
+    panel.reset_log()
+    await poll(hass)
+    assert panel.count("refill_status") == 0
