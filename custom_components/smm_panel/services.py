@@ -516,26 +516,13 @@ async def _async_track_orders(call: ServiceCall) -> ServiceResponse:
         # The current status is the starting point: no event is fired for it.
         await coordinator.async_track(
             [
-                _tracked_order(status, now)
+                TrackedOrder(status.order_id).updated(status, now)
                 for status in statuses.values()
                 if isinstance(status, OrderStatus)
             ]
         )
     tracked = coordinator.tracker.orders
     return {"tracked": [i for i in order_ids if i in tracked]}
-
-
-def _tracked_order(status: OrderStatus, now: datetime) -> TrackedOrder:
-    return TrackedOrder(
-        status.order_id,
-        state=status.state,
-        raw_status=status.raw_status,
-        charge=status.charge,
-        start_count=status.start_count,
-        remains=status.remains,
-        currency=status.currency,
-        finished_at=now if status.state.is_final else None,
-    )
 
 
 async def _async_untrack_orders(call: ServiceCall) -> ServiceResponse:

@@ -23,7 +23,6 @@ import math
 import os
 import random
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -41,7 +40,12 @@ from simulator.faults import FaultPlan
 
 from ...conftest import API_KEY
 from .conftest import poll, setup_integration
-from .test_fault_matrix import CLIENT_TIMEOUT, STALL, assert_no_unhandled_errors
+from .test_fault_matrix import (  # fast_client: the matrix's short timeouts
+    FAULTS,
+    STALL,
+    assert_no_unhandled_errors,
+    fast_client,  # noqa: F401
+)
 
 ORDERS = int(os.environ.get("SMM_SOAK_ORDERS", "200"))
 CYCLES = int(os.environ.get("SMM_SOAK_CYCLES", "40"))
@@ -49,17 +53,8 @@ SEEDS = [int(seed) for seed in os.environ.get("SMM_SOAK_SEEDS", "6").split(",")]
 FAULT_RATE = float(os.environ.get("SMM_SOAK_FAULT_RATE", "0.2"))
 CLEAN_CYCLES = 3
 SECONDS_PER_CYCLE = 30
-# Transient faults: everything but a revoked key.
-KINDS = (
-    "timeout",
-    "reset",
-    "http500",
-    "html",
-    "malformed_json",
-    "wrong_shape",
-    "http429",
-    "error",
-)
+# Transient faults: everything but a revoked key (it stops polling for good).
+KINDS = tuple(kind for kind in FAULTS if kind != "key_revoked")
 # The simulator's raw statuses, as the integration must show them.
 NORMALISED = {
     "Pending": "pending",
@@ -93,16 +88,6 @@ class RandomFaults(FaultInjector):
             plan.fault = Fault(kind, action=action, delay=STALL)
             self.injected[kind] += 1
         return plan
-
-
-@pytest.fixture(autouse=True)
-def fast_client() -> Generator[None]:
-    """Short timeouts: a timeout fault costs one of them per attempt."""
-    with (
-        patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", CLIENT_TIMEOUT),
-        patch("custom_components.smm_panel.const.CLIENT_BACKOFF", 0),
-    ):
-        yield
 
 
 async def call(hass: HomeAssistant, action: str, **data: Any) -> Any:
