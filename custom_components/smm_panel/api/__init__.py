@@ -12,11 +12,16 @@ from .exceptions import (
     SmmPanelInvalidResponseError,
     SmmPanelOrderStateUnknownError,
     SmmPanelRateLimitError,
+    SmmPanelRedirectError,
     SmmPanelRequestError,
     SmmPanelTimeoutError,
 )
 from .models import (
     LIST_FIELDS,
+    MAX_COUNT,
+    MAX_ID,
+    MAX_MONEY,
+    MAX_MONEY_DECIMALS,
     Balance,
     CancelResult,
     ItemError,
@@ -24,7 +29,9 @@ from .models import (
     OrderStatus,
     RefillStatus,
     Service,
+    parse_id,
 )
+from .redact import redact_url
 from .status import (
     FINAL_ORDER_STATES,
     OrderState,
@@ -38,6 +45,10 @@ __all__ = [
     "DEFAULT_API_URL",
     "FINAL_ORDER_STATES",
     "LIST_FIELDS",
+    "MAX_COUNT",
+    "MAX_ID",
+    "MAX_MONEY",
+    "MAX_MONEY_DECIMALS",
     "Balance",
     "CancelResult",
     "ItemError",
@@ -55,8 +66,11 @@ __all__ = [
     "SmmPanelInvalidResponseError",
     "SmmPanelOrderStateUnknownError",
     "SmmPanelRateLimitError",
+    "SmmPanelRedirectError",
     "SmmPanelRequestError",
     "SmmPanelTimeoutError",
     "normalize_order_status",
     "normalize_refill_status",
+    "parse_id",
+    "redact_url",
 ]

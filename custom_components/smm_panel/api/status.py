@@ -68,8 +68,14 @@ _ORDER_ALIASES: dict[str, OrderState] = {
     "processing": OrderState.PROCESSING,
     "partial": OrderState.PARTIAL,
     "completed": OrderState.COMPLETED,
+    "complete": OrderState.COMPLETED,
+    # "Partial" is the panels' word for "delivered in part, the rest refunded".
+    "partiallycompleted": OrderState.PARTIAL,
+    "partiallyrefunded": OrderState.PARTIAL,
     "canceled": OrderState.CANCELED,
     "cancelled": OrderState.CANCELED,
+    "canceledbyadmin": OrderState.CANCELED,
+    "cancelledbyadmin": OrderState.CANCELED,
     "refunded": OrderState.REFUNDED,
     "fail": OrderState.FAILED,
     "failed": OrderState.FAILED,
@@ -81,6 +87,7 @@ _REFILL_ALIASES: dict[str, RefillState] = {
     "inprogress": RefillState.IN_PROGRESS,
     "processing": RefillState.PROCESSING,
     "completed": RefillState.COMPLETED,
+    "complete": RefillState.COMPLETED,
     "rejected": RefillState.REJECTED,
     "error": RefillState.ERROR,
 }
