@@ -502,7 +502,7 @@ async def test_status_missing_fields(
 
 @pytest.mark.parametrize(
     "raw",
-    ["On hold", "Awaiting", "", "Partially completed", "Refill"],
+    ["On hold", "Awaiting", "", "In review", "Refill"],
 )
 async def test_unknown_status_kept_raw(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient, raw: str
