@@ -52,6 +52,10 @@ from .entity import panel_host
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
+# URLs go into the form texts as placeholders: hassfest refuses a URL written
+# in a translation string.
+URL_PLACEHOLDERS = {"default_url": DEFAULT_API_URL}
+
 
 def _account_schema(api_url: str = DEFAULT_API_URL) -> vol.Schema:
     return vol.Schema(
@@ -124,7 +128,10 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
                     data={CONF_API_URL: api_url, CONF_API_KEY: api_key},
                 )
         return self.async_show_form(
-            step_id="user", data_schema=_account_schema(api_url), errors=errors
+            step_id="user",
+            data_schema=_account_schema(api_url),
+            errors=errors,
+            description_placeholders=URL_PLACEHOLDERS,
         )
 
     async def async_step_reauth(

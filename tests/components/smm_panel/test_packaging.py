@@ -11,11 +11,16 @@ from collections.abc import Iterator, Mapping
 import json
 from pathlib import Path
 import re
+import string
 from typing import Any
 
 from awesomeversion import AwesomeVersion
+from homeassistant.helpers import config_validation as cv, selector
+from homeassistant.util.yaml import load_yaml_dict
 from PIL import Image
 import pytest
+import voluptuous as vol
+from voluptuous.humanize import humanize_error
 import yaml
 
 ROOT = Path(__file__).parents[3]
@@ -53,11 +58,15 @@ def _leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, st
 
 
 def _service_names() -> set[str]:
-    """Return the actions of services.yaml (keys starting with "." are anchors)."""
+    """Return the actions of services.yaml: every top-level key is one.
+
+    No "."-prefixed anchor keys: Home Assistant skips them, but hassfest
+    refuses them in a custom integration (see test_services_yaml_hassfest).
+    """
     if not SERVICES_YAML.exists():
         return set()
     data = yaml.safe_load(SERVICES_YAML.read_text(encoding="utf-8")) or {}
-    return {name for name in data if not name.startswith(".")}
+    return set(data)
 
 
 def _source_files() -> list[Path]:
@@ -401,3 +410,158 @@ def test_errors_name_their_translation() -> None:
                 if not {"translation_domain", "translation_key"} <= keywords:
                     untranslated.append(f"{path.name}:{node.lineno} {node.func.id}")
     assert untranslated == []
+
+
+# --- what hassfest checks ---------------------------------------------------
+#
+# The repository's Validate workflow runs hassfest (home-assistant/actions),
+# which is not installable from PyPI: it lives in Home Assistant core's
+# script/hassfest/. These tests mirror its services and translations checks for
+# custom integrations (services.py, translations.py there), built from the same
+# Home Assistant validators (cv.slug, selector.validate_selector, ...), so a
+# file hassfest would refuse fails here first.
+
+# hassfest's URL pattern (translations.py, RE_URL), plus anything with "://".
+HASSFEST_URL = re.compile(
+    r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5):\/\/|www\.)"
+    r"[a-z0-9]+([\-\.]{1}[a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(\/.*)?)",
+    re.IGNORECASE,
+)
+ANY_URL = re.compile(r"[a-z][a-z0-9+.\-]*://|www\.", re.IGNORECASE)
+COMBINED_REFERENCE = re.compile(r"(.+\[%)|(%\].+)")
+SINGLE_QUOTED_PLACEHOLDER = re.compile(r"'{\w+}'")
+
+
+def _hassfest_services_schema() -> vol.Schema:
+    """Return hassfest's schema of a custom integration's services.yaml."""
+
+    def exists(value: Any) -> Any:
+        if value is None:
+            raise vol.Invalid("Value cannot be None")
+        return value
+
+    texts = {vol.Optional("description"): str, vol.Optional("name"): str}
+    field = vol.Schema(
+        {
+            vol.Optional("example"): exists,
+            vol.Optional("default"): exists,
+            vol.Optional("required"): bool,
+            vol.Optional("advanced"): bool,
+            vol.Optional("selector"): selector.validate_selector,
+            **texts,
+        }
+    )
+    section = vol.Schema(
+        {
+            vol.Optional("collapsed"): bool,
+            vol.Required("fields"): vol.Schema({str: field}),
+            **texts,
+        }
+    )
+
+    def unique_fields(fields: dict[str, Any]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, value in fields.items():
+            names = list(value["fields"]) if value and "fields" in value else [key]
+            for name in names:
+                if name in seen:
+                    raise vol.Invalid(f"Duplicate use of field {name} in service.")
+                seen.add(name)
+        return fields
+
+    fields = vol.All(vol.Schema({str: vol.Any(field, section)}), unique_fields)
+    not_targeted = vol.Schema({vol.Optional("fields"): fields, **texts})
+    targeted = not_targeted.extend(
+        {vol.Required("target"): vol.Any(selector.TargetSelector.CONFIG_SCHEMA, None)}
+    )
+    # No vol.Remove of "."-keys: that exception is for core integrations only.
+    return vol.Schema({cv.slug: vol.Any(targeted, not_targeted, None)})
+
+
+def _field_keys(services: Mapping[str, Any]) -> Iterator[str]:
+    for spec in services.values():
+        for key, value in ((spec or {}).get("fields") or {}).items():
+            yield key
+            if isinstance(value, Mapping) and "fields" in value:
+                yield from value["fields"]
+
+
+def test_services_yaml_hassfest() -> None:
+    """services.yaml passes hassfest: slug keys only, valid fields and selectors."""
+    # Loaded as hassfest loads it (Home Assistant's YAML loader).
+    data = load_yaml_dict(str(SERVICES_YAML))
+    try:
+        _hassfest_services_schema()(data)
+    except vol.Invalid as err:
+        pytest.fail(f"Invalid services.yaml: {humanize_error(data, err)}")
+    # Stricter than hassfest, as Home Assistant's own integrations are: every
+    # field and section key is a slug too.
+    assert [key for key in _field_keys(data) if cv.slug(key) != key] == []
+
+
+@pytest.mark.parametrize(
+    "services",
+    [
+        {".order_ids": {"required": True}, "cancel": {"fields": {}}},
+        {"cancel": {"fields": {"orders": {"selector": {"no_such_selector": {}}}}}},
+        {"cancel": {"fields": {"orders": {"required": "yes"}}}},
+        {"cancel": {"fields": {"orders": {}, "more": {"fields": {"orders": {}}}}}},
+    ],
+    ids=["anchor_key", "unknown_selector", "not_a_bool", "duplicate_field"],
+)
+def test_hassfest_services_schema_refuses(services: dict[str, Any]) -> None:
+    """The mirrored schema refuses what hassfest refuses (it checks something)."""
+    with pytest.raises(vol.Invalid):
+        _hassfest_services_schema()(services)
+
+
+def _hassfest_translation_problem(text: str) -> str | None:
+    """Return why hassfest would refuse a translation string, or None."""
+    try:
+        cv.string_with_no_html(text)
+    except vol.Invalid:
+        return "HTML"
+    if SINGLE_QUOTED_PLACEHOLDER.search(text):
+        return "placeholder inside single quotes"
+    for _, name, _, _ in string.Formatter().parse(text):
+        if name and not name.isidentifier():
+            return f"placeholder {name!r} is not an identifier"
+    if COMBINED_REFERENCE.search(text):
+        return "combined translations"
+    if text != text.strip():
+        return "leading or trailing spaces"
+    if HASSFEST_URL.search(text) or ANY_URL.search(text):
+        return "a URL (use a description placeholder)"
+    return None
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_translation_strings_hassfest(language: str) -> None:
+    """No translation string holds a URL, HTML or a badly written placeholder.
+
+    hassfest refuses URLs in translation strings since early 2026 ("please use
+    description placeholders instead"); the flow passes them as placeholders.
+    """
+    data = _load_json(TRANSLATIONS / f"{language}.json")
+    problems = {
+        key: problem
+        for key, text in _leaves(data)
+        if (problem := _hassfest_translation_problem(text)) is not None
+    }
+    assert problems == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "for example https://smmqueen.com/api/v2",
+        "see www.example.com",
+        "http://[::1]:8080/api/v2",
+        "<b>bold</b>",
+        "'{host}'",
+        " padded",
+    ],
+)
+def test_hassfest_translation_check_refuses(text: str) -> None:
+    """The mirrored translation check refuses what hassfest refuses."""
+    assert _hassfest_translation_problem(text) is not None
