@@ -49,6 +49,17 @@ async def _async_options_updated(
         await coordinator.async_request_refresh()
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> bool:
+    """Migrate an entry saved by an older version of the integration."""
+    if entry.version > 1:
+        return False  # saved by a newer version: no downgrade
+    if entry.minor_version < 2:
+        # 1.2: the polling interval is no longer an option; keep nothing of it.
+        options = {k: v for k, v in entry.options.items() if k != "scan_interval"}
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    return True
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import hashlib
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
-from homeassistant.config_entries import (
-    ConfigEntry,
-    ConfigFlow,
-    ConfigFlowResult,
-    OptionsFlow,
-)
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -36,17 +33,13 @@ from .const import (
     CONF_API_URL,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
-    CONF_SCAN_INTERVAL,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_RETENTION_HOURS,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
     MAX_RETENTION_HOURS,
-    MAX_SCAN_INTERVAL,
-    MIN_SCAN_INTERVAL,
 )
-from .coordinator import create_client
+from .coordinator import SmmPanelConfigEntry, create_client
 from .entity import panel_host
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -69,10 +62,53 @@ def _account_schema(api_url: str = DEFAULT_API_URL) -> vol.Schema:
 def account_unique_id(api_url: str, api_key: str) -> str:
     """Return the id of a panel account: its host and a digest of its key.
 
-    The key itself never goes into the unique id, which is not a secret.
+    API v2 has no account id, so this is the best there is: it cannot tell a
+    regenerated key of the same account from another account. An entry keeps
+    the id it was created with; reauthentication and reconfiguration change
+    its key and URL, not its id. The key itself never goes into the id.
     """
     digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
     return f"{panel_host(api_url).casefold()}-{digest}"
+
+
+def _entry_account_id(entry: SmmPanelConfigEntry) -> str:
+    """Return the account id of an entry's current URL and key."""
+    return account_unique_id(entry.data[CONF_API_URL], entry.data[CONF_API_KEY])
+
+
+def is_local_host(host: str) -> bool:
+    """Return True for a host on the user's own machine or network.
+
+    Loopback and private-range addresses, `localhost` and mDNS `.local` names.
+    Any other name is taken as public: where it resolves is not known here.
+    """
+    host = host.casefold().rstrip(".")
+    if host == "localhost" or host.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def url_error(api_url: str) -> str | None:
+    """Return the form error of an API URL, or None when it can be used.
+
+    Checked before anything is sent: a malformed URL is refused at once, and
+    plain http only reaches the user's own network, because every request
+    carries the API key in its body.
+    """
+    try:
+        parts = urlsplit(api_url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return "invalid_url"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "invalid_url"
+    if parts.scheme == "http" and not is_local_host(parts.hostname):
+        return "insecure_url"
+    return None
 
 
 async def _async_check_account(
@@ -104,10 +140,14 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
     """Adds an SMM panel account."""
 
     VERSION = 1
+    # 1.2: the polling interval is no longer an option.
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> SmmPanelOptionsFlow:
+    def async_get_options_flow(
+        config_entry: SmmPanelConfigEntry,
+    ) -> SmmPanelOptionsFlow:
         """Return the options flow."""
         return SmmPanelOptionsFlow()
 
@@ -119,9 +159,17 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         api_url = DEFAULT_API_URL
         if user_input is not None:
             api_url, api_key = _clean(user_input)
-            await self.async_set_unique_id(account_unique_id(api_url, api_key))
-            self._abort_if_unique_id_configured()
-            errors = await _async_check_account(self.hass, api_url, api_key)
+            if (error := url_error(api_url)) is not None:
+                errors = {CONF_API_URL: error}
+            else:
+                unique_id = account_unique_id(api_url, api_key)
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_configured()
+                # An entry keeps its first id: look at current keys too.
+                for entry in self._async_current_entries(include_ignore=False):
+                    if _entry_account_id(entry) == unique_id:
+                        return self.async_abort(reason="already_configured")
+                errors = await _async_check_account(self.hass, api_url, api_key)
             if not errors:
                 return self.async_create_entry(
                     title=panel_host(api_url),
@@ -144,7 +192,7 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for a new API key."""
-        entry = self._get_reauth_entry()
+        entry: SmmPanelConfigEntry = self._get_reauth_entry()
         api_url = entry.data[CONF_API_URL]
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -152,10 +200,7 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = await self._async_check_replacement(entry, api_url, api_key)
             if not errors:
                 return self._async_update_and_reload(
-                    entry,
-                    "reauth_successful",
-                    unique_id=account_unique_id(api_url, api_key),
-                    data_updates={CONF_API_KEY: api_key},
+                    entry, "reauth_successful", data_updates={CONF_API_KEY: api_key}
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -168,7 +213,7 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the panel URL and the key of an account."""
-        entry = self._get_reconfigure_entry()
+        entry: SmmPanelConfigEntry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         api_url = entry.data[CONF_API_URL]
         if user_input is not None:
@@ -178,51 +223,62 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self._async_update_and_reload(
                     entry,
                     "reconfigure_successful",
-                    unique_id=account_unique_id(api_url, api_key),
                     title=panel_host(api_url),
                     data_updates={CONF_API_URL: api_url, CONF_API_KEY: api_key},
                 )
         return self.async_show_form(
-            step_id="reconfigure", data_schema=_account_schema(api_url), errors=errors
+            step_id="reconfigure",
+            data_schema=_account_schema(api_url),
+            errors=errors,
+            description_placeholders=URL_PLACEHOLDERS,
         )
 
     def _async_update_and_reload(
         self,
-        entry: ConfigEntry,
+        entry: SmmPanelConfigEntry,
         reason: str,
         *,
-        unique_id: str,
         data_updates: Mapping[str, Any],
         title: str | UndefinedType = UNDEFINED,
     ) -> ConfigFlowResult:
         """Store new credentials, schedule a reload with them, and finish.
 
-        Not `async_update_reload_and_abort`: the entry has an update listener
-        (options apply live), and Home Assistant 2026.8+ reports that helper
-        when the entry has one. The listener ignores data changes.
+        The unique id stays: it names the entry, not the key. Not
+        `async_update_reload_and_abort`: the entry has an update listener
+        (options apply live), and Home Assistant reports that helper when the
+        entry has one ("has an update listener and should use it for
+        scheduling a reload"), which stops working in 2026.12.0. The listener
+        ignores data changes.
         """
         self.hass.config_entries.async_update_entry(
-            entry,
-            unique_id=unique_id,
-            title=title,
-            data={**entry.data, **data_updates},
+            entry, title=title, data={**entry.data, **data_updates}
         )
         self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(reason=reason)
 
     async def _async_check_replacement(
-        self, entry: ConfigEntry, api_url: str, api_key: str
+        self, entry: SmmPanelConfigEntry, api_url: str, api_key: str
     ) -> dict[str, str]:
         """Check new credentials of an entry; they may not be another entry's."""
-        unique_id = account_unique_id(api_url, api_key)
+        if (error := url_error(api_url)) is not None:
+            return {CONF_API_URL: error}
+        account_id = account_unique_id(api_url, api_key)
         for other in self._async_current_entries(include_ignore=False):
-            if other.entry_id != entry.entry_id and other.unique_id == unique_id:
+            if other.entry_id != entry.entry_id and account_id in (
+                other.unique_id,
+                _entry_account_id(other),
+            ):
                 return {"base": "already_configured"}
         return await _async_check_account(self.hass, api_url, api_key)
 
 
 class SmmPanelOptionsFlow(OptionsFlow):
-    """Polling interval, low-balance threshold and retention of finished orders."""
+    """Low-balance threshold and retention of finished orders.
+
+    Not the polling interval: that is the integration's choice (Home
+    Assistant's rule for polling integrations); an automation can call
+    `homeassistant.update_entity` for a fresher view.
+    """
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -231,7 +287,6 @@ class SmmPanelOptionsFlow(OptionsFlow):
         if user_input is not None:
             return self.async_create_entry(
                 data={
-                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                     CONF_LOW_BALANCE_THRESHOLD: float(
                         user_input[CONF_LOW_BALANCE_THRESHOLD]
                     ),
@@ -241,18 +296,6 @@ class SmmPanelOptionsFlow(OptionsFlow):
         options = self.config_entry.options
         schema = vol.Schema(
             {
-                vol.Required(
-                    CONF_SCAN_INTERVAL,
-                    default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL,
-                        max=MAX_SCAN_INTERVAL,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="min",
-                    )
-                ),
                 vol.Required(
                     CONF_LOW_BALANCE_THRESHOLD,
                     default=options.get(

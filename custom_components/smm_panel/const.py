@@ -11,13 +11,12 @@ LOGGER = logging.getLogger(__package__)
 DOMAIN: Final = "smm_panel"
 
 CONF_API_URL: Final = "api_url"
-CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_LOW_BALANCE_THRESHOLD: Final = "low_balance_threshold"
 CONF_RETENTION_HOURS: Final = "retention_hours"
 
-DEFAULT_SCAN_INTERVAL: Final = 5  # minutes
-MIN_SCAN_INTERVAL: Final = 1
-MAX_SCAN_INTERVAL: Final = 60
+# The integration's choice, not an option (Home Assistant's rule for polling
+# integrations): automations call homeassistant.update_entity for more.
+UPDATE_INTERVAL: Final = timedelta(minutes=5)
 DEFAULT_LOW_BALANCE_THRESHOLD: Final = 5.0
 DEFAULT_RETENTION_HOURS: Final = 24
 MAX_RETENTION_HOURS: Final = 720

@@ -24,15 +24,14 @@ from .api import (
 from .const import (
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
-    CONF_SCAN_INTERVAL,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_RETENTION_HOURS,
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     EVENT_ORDER_UPDATED,
     EVENT_REFILL_UPDATED,
     LOGGER,
     SERVICES_REFRESH_INTERVAL,
+    UPDATE_INTERVAL,
 )
 from .tracking import OrderChange, OrderTracker, RefillChange, TrackedOrder
 
@@ -81,7 +80,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             LOGGER,
             config_entry=config_entry,
             name=DOMAIN,
-            update_interval=self.scan_interval(config_entry),
+            update_interval=UPDATE_INTERVAL,
         )
         self.client = client
         self.tracker = tracker
@@ -90,20 +89,12 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._applied_options = dict(config_entry.options)
         self._refresh_lock = asyncio.Lock()
 
-    @staticmethod
-    def scan_interval(entry: ConfigEntry) -> timedelta:
-        """Return the polling interval set in the options."""
-        return timedelta(
-            minutes=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-        )
-
     @callback
     def async_apply_options(self) -> bool:
         """Take new options into use; return False when they did not change."""
         if self.config_entry.options == self._applied_options:
             return False
         self._applied_options = dict(self.config_entry.options)
-        self.update_interval = self.scan_interval(self.config_entry)
         return True
 
     @property

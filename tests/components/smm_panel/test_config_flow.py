@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
 from decimal import Decimal
 import socket
@@ -32,7 +32,6 @@ from custom_components.smm_panel.const import (
     CONF_API_URL,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
-    CONF_SCAN_INTERVAL,
     DOMAIN,
 )
 from simulator import Fault, PanelSimulator, SimulatorServer
@@ -299,8 +298,9 @@ async def test_reauth_flow(
     assert panel.count("balance") == 2
     assert len(mock_config_entry.update_listeners) == 1
     assert mock_config_entry.data[CONF_API_KEY] == NEW_KEY
+    # The entry keeps its id: it names the entry, not the key.
     assert mock_config_entry.unique_id == account_unique_id(
-        mock_config_entry.data[CONF_API_URL], NEW_KEY
+        mock_config_entry.data[CONF_API_URL], API_KEY
     )
     # Reloaded: a new coordinator, polling with the new key.
     assert mock_config_entry.state is ConfigEntryState.LOADED
@@ -405,6 +405,7 @@ async def test_reconfigure_flow(
     hass: HomeAssistant,
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
+    panel_url: str,
     second_panel_url: str,
 ) -> None:
     """The URL and the key can be changed; the entry is updated and reloaded."""
@@ -428,7 +429,8 @@ async def test_reconfigure_flow(
         CONF_API_URL: second_panel_url,
         CONF_API_KEY: NEW_KEY,
     }
-    assert mock_config_entry.unique_id == account_unique_id(second_panel_url, NEW_KEY)
+    unique_id = account_unique_id(panel_url, API_KEY)
+    assert mock_config_entry.unique_id == unique_id  # unchanged
     assert mock_config_entry.title == "127.0.0.1"
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert mock_config_entry.runtime_data is not old_coordinator
@@ -516,48 +518,34 @@ async def test_options_flow(
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
+    # No polling interval: it is the integration's choice, not an option.
     assert _defaults(result) == {
-        CONF_SCAN_INTERVAL: 5,
         CONF_LOW_BALANCE_THRESHOLD: 5.0,
         CONF_RETENTION_HOURS: 24,
     }
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_SCAN_INTERVAL: 1,
-            CONF_LOW_BALANCE_THRESHOLD: 150,
-            CONF_RETENTION_HOURS: 12,
-        },
+        {CONF_LOW_BALANCE_THRESHOLD: 150, CONF_RETENTION_HOURS: 12},
     )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == {
-        CONF_SCAN_INTERVAL: 1,
         CONF_LOW_BALANCE_THRESHOLD: 150.0,
         CONF_RETENTION_HOURS: 12,
     }
-    # Applied without a reload: same coordinator, new interval and threshold.
+    # Applied without a reload: same coordinator, new threshold and retention.
     assert mock_config_entry.runtime_data is coordinator
-    assert coordinator.update_interval == timedelta(minutes=1)
     assert coordinator.retention == timedelta(hours=12)
     state = hass.states.get(LOW_BALANCE)
     assert state is not None
     assert state.state == STATE_ON
     assert state.attributes["threshold"] == 150.0
 
-    # The coordinator now polls every minute (it used to poll every five).
-    panel.reset_log()
-    for polls in (1, 2, 3):
-        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61 * polls))
-        await hass.async_block_till_done(wait_background_tasks=True)
-        assert panel.count("balance") == polls
-
     # The options form shows the saved values next time.
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert _defaults(result) == {
-        CONF_SCAN_INTERVAL: 1,
         CONF_LOW_BALANCE_THRESHOLD: 150.0,
         CONF_RETENTION_HOURS: 12,
     }
@@ -565,40 +553,259 @@ async def test_options_flow(
     # Lowering the threshold below the balance turns the sensor off again.
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_SCAN_INTERVAL: 1,
-            CONF_LOW_BALANCE_THRESHOLD: 99.5,
-            CONF_RETENTION_HOURS: 12,
-        },
+        {CONF_LOW_BALANCE_THRESHOLD: 99.5, CONF_RETENTION_HOURS: 12},
     )
-    await hass.async_block_till_done()
+    # Refreshes after option changes are debounced (10 s).
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    await hass.async_block_till_done(wait_background_tasks=True)
     state = hass.states.get(LOW_BALANCE)
     assert state is not None
     assert state.state == STATE_OFF
     assert state.attributes["threshold"] == 99.5
 
 
+async def test_polling_stays_every_five_minutes(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Saving options does not change how often the panel is polled."""
+    await setup_integration(hass, mock_config_entry)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_LOW_BALANCE_THRESHOLD: 1, CONF_RETENTION_HOURS: 1},
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    panel.reset_log()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=4))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert panel.count("balance") == 0
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5, seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert panel.count("balance") == 1
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        (CONF_SCAN_INTERVAL, 0),
-        (CONF_SCAN_INTERVAL, 61),
         (CONF_LOW_BALANCE_THRESHOLD, -1),
         (CONF_RETENTION_HOURS, -1),
+        (CONF_RETENTION_HOURS, 721),
+        ("scan_interval", 1),
     ],
+    ids=["threshold_negative", "retention_negative", "retention_too_long", "interval"],
 )
 async def test_options_flow_rejects_out_of_range(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, field: str, value: int
 ) -> None:
-    """Values outside the allowed ranges are refused and nothing is saved."""
-    options = {
-        CONF_SCAN_INTERVAL: 5,
-        CONF_LOW_BALANCE_THRESHOLD: 5,
-        CONF_RETENTION_HOURS: 24,
-        field: value,
-    }
+    """Values outside the allowed ranges, or unknown options, are refused."""
+    options = {CONF_LOW_BALANCE_THRESHOLD: 5, CONF_RETENTION_HOURS: 24, field: value}
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert mock_config_entry.options == {}
+
+
+# --- the API URL: malformed, clear text, secrets ------------------------------
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[None]:
+    """Create entries without setting them up (their panel is not reachable)."""
+    with patch("custom_components.smm_panel.async_setup_entry", return_value=True):
+        yield
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        "http://[::1",
+        "https://[::1]:99999/api/v2",
+        "https://smmqueen.com:port/api/v2",
+        "smmqueen.com/api/v2",
+        "ftp://smmqueen.com/api/v2",
+        "https:///api/v2",
+    ],
+    ids=[
+        "unclosed_ipv6",
+        "port_out_of_range",
+        "port_not_a_number",
+        "no_scheme",
+        "ftp",
+        "no_host",
+    ],
+)
+async def test_user_flow_malformed_url(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str, api_url: str
+) -> None:
+    """A malformed URL shows a form error at once; nothing is sent anywhere."""
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: api_url, CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_API_URL: "invalid_url"}
+    assert _defaults(result) == {CONF_API_URL: api_url}
+    assert panel.requests == []
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: panel_url, CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        "http://smmqueen.com/api/v2",
+        "http://SMMQUEEN.COM:8080/api/v2",
+        "http://8.8.8.8/api/v2",
+        "http://[2001:4860:4860::8888]/api/v2",
+        "http://localhost.example.com/api/v2",
+    ],
+)
+async def test_user_flow_refuses_plain_http_to_public_host(
+    hass: HomeAssistant, api_url: str
+) -> None:
+    """Plain http to a public host would carry the key in clear text: refused."""
+    flow_id = await _start_user_flow(hass)
+    with patch(
+        "custom_components.smm_panel.api.SmmPanelClient.async_get_balance"
+    ) as balance:
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_API_URL: api_url, CONF_API_KEY: API_KEY}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_API_URL: "insecure_url"}
+    balance.assert_not_called()  # the key was not sent
+
+
+@pytest.mark.parametrize(
+    ("api_url", "title"),
+    [
+        ("http://localhost:8080/api/v2", "localhost"),
+        ("http://192.168.1.20/api/v2", "192.168.1.20"),
+        ("http://10.0.0.5:8080/api/v2", "10.0.0.5"),
+        ("http://172.16.4.4/api/v2", "172.16.4.4"),
+        ("http://[fd00::5]:8080/api/v2", "fd00::5"),
+        ("http://[::1]:8080/api/v2", "::1"),
+        ("http://panel.local/api/v2", "panel.local"),
+        ("https://smmqueen.com/api/v2", "smmqueen.com"),
+    ],
+)
+async def test_user_flow_accepts_http_on_own_network(
+    hass: HomeAssistant, mock_setup_entry: None, api_url: str, title: str
+) -> None:
+    """Plain http is accepted for loopback, private-range and local hosts."""
+    flow_id = await _start_user_flow(hass)
+    with patch(
+        "custom_components.smm_panel.api.SmmPanelClient.async_get_balance"
+    ) as balance:
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_API_URL: api_url, CONF_API_KEY: API_KEY}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == title
+    balance.assert_called_once()
+
+
+async def test_user_form_shows_the_default_url_as_placeholder(
+    hass: HomeAssistant,
+) -> None:
+    """The example URL reaches the form as a placeholder, not in the text."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["description_placeholders"] == {"default_url": DEFAULT_API_URL}
+
+
+@pytest.mark.parametrize(
+    ("api_url", "error"),
+    [
+        ("http://smmqueen.com/api/v2", "insecure_url"),
+        ("http://[::1", "invalid_url"),
+    ],
+)
+async def test_reconfigure_refuses_bad_url(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    api_url: str,
+    error: str,
+) -> None:
+    """Reconfiguring to a malformed or clear-text public URL is refused."""
+    mock_config_entry.add_to_hass(hass)
+    old_data = dict(mock_config_entry.data)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_URL: api_url, CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_API_URL: error}
+    assert mock_config_entry.data == old_data
+    assert panel.requests == []
+
+
+async def test_user_flow_title_has_no_secret_of_the_url(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """A user name, password or query in the URL never shows in the title."""
+    secret_url = panel_url.replace("http://", "http://reseller:pa55word@") + (
+        "?token=t0ken"
+    )
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: secret_url, CONF_API_KEY: API_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "127.0.0.1"
+    assert result["data"][CONF_API_URL] == secret_url  # the client needs it
+    for secret in ("reseller", "pa55word", "t0ken"):
+        assert secret not in result["title"]
+        assert secret not in (result["result"].unique_id or "")
+
+
+# --- the unique id ------------------------------------------------------------
+
+
+async def test_unique_id_stable_across_reauth_and_reconfigure(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    second_panel_url: str,
+) -> None:
+    """Reauth and reconfigure keep the id; the new key still counts as configured."""
+    await setup_integration(hass, mock_config_entry)
+    unique_id = mock_config_entry.unique_id
+    panel.add_account(NEW_KEY, Decimal(1), "USD")
+    panel.add_account(OTHER_KEY, Decimal(1), "USD")
+
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: NEW_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.unique_id == unique_id
+
+    # Adding the account's current key again is refused, as before reauth.
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        {CONF_API_URL: mock_config_entry.data[CONF_API_URL], CONF_API_KEY: NEW_KEY},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_URL: second_panel_url, CONF_API_KEY: OTHER_KEY}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.unique_id == unique_id
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -14,7 +15,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.smm_panel.const import CONF_API_URL
+from custom_components.smm_panel.config_flow import account_unique_id
+from custom_components.smm_panel.const import CONF_API_URL, DOMAIN
 from custom_components.smm_panel.tracking import TrackedOrder
 from simulator import PanelSimulator
 
@@ -69,3 +71,34 @@ async def test_diagnostics(
         exclude=props("created_at", "modified_at", "finished_at", CONF_API_URL)
     )
     assert API_KEY not in json.dumps(diagnostics)
+
+
+async def test_diagnostics_redact_secrets_in_the_url(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    panel: PanelSimulator,
+    panel_url: str,
+) -> None:
+    """A user name, password or query value in the API URL is redacted."""
+    secret_url = panel_url.replace("http://", "http://reseller:pa55word@") + (
+        "?key=s3cr3t-query&lang=en"
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="127.0.0.1",
+        unique_id=account_unique_id(secret_url, API_KEY),
+        data={CONF_API_URL: secret_url, CONF_API_KEY: API_KEY},
+    )
+    await setup_integration(hass, entry)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    text = json.dumps(diagnostics)
+    for secret in ("reseller", "pa55word", "s3cr3t-query", API_KEY):
+        assert secret not in text
+    port = panel_url.split(":")[2].split("/")[0]
+    assert diagnostics["entry"]["data"][CONF_API_URL] == (
+        f"http://**REDACTED**@127.0.0.1:{port}/api/v2"
+        "?key=**REDACTED**&lang=**REDACTED**"
+    )
+    assert diagnostics["entry"]["title"] == "127.0.0.1"

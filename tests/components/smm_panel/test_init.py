@@ -2,14 +2,70 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+import socket
+
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+import pytest_socket
 
-from custom_components.smm_panel.const import DOMAIN
-from simulator import PanelSimulator
+from custom_components.smm_panel.config_flow import account_unique_id
+from custom_components.smm_panel.const import (
+    CONF_API_URL,
+    CONF_LOW_BALANCE_THRESHOLD,
+    CONF_RETENTION_HOURS,
+    DOMAIN,
+)
+from custom_components.smm_panel.entity import panel_site_url
+from simulator import PanelSimulator, SimulatorServer
 
+from ...conftest import API_KEY
 from .conftest import setup_integration
+
+
+def _ipv6_loopback_works() -> bool:
+    """Return True when this machine can listen on ::1."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+async def ipv6_panel_url(
+    panel: PanelSimulator, socket_enabled: None
+) -> AsyncGenerator[str]:
+    """Serve the simulated panel on the IPv6 loopback; yield its API URL."""
+    if not _ipv6_loopback_works():
+        pytest.skip("this machine has no IPv6 loopback")
+    # Home Assistant's test plugin lets sockets reach 127.0.0.1 only.
+    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
+    server = SimulatorServer(panel, host="::1", port=0)
+    await server.start()
+    yield f"http://[::1]:{server.port}/api/v2"
+    await server.stop()
+
+
+def _entry(api_url: str) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="panel",
+        unique_id=account_unique_id(api_url, API_KEY),
+        data={CONF_API_URL: api_url, CONF_API_KEY: API_KEY},
+    )
 
 
 async def test_setup_and_unload(
@@ -49,3 +105,131 @@ async def test_removing_the_entry_deletes_its_tracked_orders(
     assert await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+async def test_setup_with_ipv6_api_url(
+    hass: HomeAssistant, ipv6_panel_url: str, device_registry: dr.DeviceRegistry
+) -> None:
+    """An IPv6 API URL gives the entities, and a device linking to the panel.
+
+    The device's link used to lose the brackets and the port, which Home
+    Assistant refused: the entry loaded with no entity at all.
+    """
+    entry = _entry(ipv6_panel_url)
+    await setup_integration(hass, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    state = hass.states.get("sensor.1_balance")
+    assert state is not None
+    assert float(state.state) == 100.0
+    port = ipv6_panel_url.split("]:")[1].split("/")[0]
+    device = device_registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    assert device is not None
+    assert device.name == "::1"
+    assert device.configuration_url == f"http://[::1]:{port}"
+
+
+async def test_device_link_has_no_secret_of_the_url(
+    hass: HomeAssistant,
+    panel_url: str,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The device links to the panel's site, without user, password or query."""
+    secret_url = panel_url.replace("http://", "http://reseller:pa55word@") + (
+        "?key=s3cr3t"
+    )
+    entry = _entry(secret_url)
+    await setup_integration(hass, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    device = device_registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    assert device is not None
+    assert device.name == "127.0.0.1"
+    assert device.configuration_url == panel_url.removesuffix("/api/v2")
+    assert er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("api_url", "site_url"),
+    [
+        ("http://[::1]:8080/api/v2", "http://[::1]:8080"),
+        ("https://[2001:db8::7]/api/v2", "https://[2001:db8::7]"),
+        ("https://user:pw@smmqueen.com:8443/api/v2?key=1", "https://smmqueen.com:8443"),
+        ("https://smmqueen.com/api/v2", "https://smmqueen.com"),
+        ("http://[::1", None),
+    ],
+)
+async def test_device_link_is_accepted_by_home_assistant(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    api_url: str,
+    site_url: str | None,
+) -> None:
+    """Home Assistant's device registry accepts the link built for each URL.
+
+    Runs on machines without IPv6 too, where the test above is skipped.
+    """
+    entry = _entry("http://127.0.0.1/api/v2")
+    entry.add_to_hass(hass)
+    assert panel_site_url(api_url) == site_url
+    device = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, entry.entry_id)},
+        configuration_url=panel_site_url(api_url),
+    )
+    assert device.configuration_url == site_url
+
+
+async def test_migration_drops_the_polling_interval(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """An entry that set a polling interval keeps its other options only.
+
+    It then polls every five minutes, like every entry.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="127.0.0.1",
+        unique_id=account_unique_id(panel_url, API_KEY),
+        data={CONF_API_URL: panel_url, CONF_API_KEY: API_KEY},
+        options={
+            "scan_interval": 1,
+            CONF_LOW_BALANCE_THRESHOLD: 20.0,
+            CONF_RETENTION_HOURS: 48,
+        },
+        version=1,
+        minor_version=1,
+    )
+    await setup_integration(hass, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.version == 1
+    assert entry.minor_version == 2
+    assert entry.options == {CONF_LOW_BALANCE_THRESHOLD: 20.0, CONF_RETENTION_HOURS: 48}
+    assert entry.unique_id == account_unique_id(panel_url, API_KEY)
+
+    panel.reset_log()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert panel.count("balance") == 0  # not every minute any more
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5, seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert panel.count("balance") == 1
+
+
+async def test_entry_of_a_newer_version_is_not_loaded(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """An entry saved by a newer major version is left alone, not downgraded."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="127.0.0.1",
+        unique_id=account_unique_id(panel_url, API_KEY),
+        data={CONF_API_URL: panel_url, CONF_API_KEY: API_KEY},
+        version=2,
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert panel.requests == []
