@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import OrderState, RefillState
 from .const import EVENT_TYPE_REFILL_COMPLETED, EVENT_TYPE_REFILL_REJECTED
@@ -22,7 +22,7 @@ REFILL_EVENT_TYPES = {
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmmPanelConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the order-updates event entity."""
     async_add_entities([SmmPanelOrderUpdatesEvent(entry.runtime_data)])

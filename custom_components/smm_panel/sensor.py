@@ -16,7 +16,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import OrderState
 from .const import DOMAIN
@@ -57,7 +57,7 @@ SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmmPanelConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account sensors, then follow the set of tracked orders."""
     coordinator = entry.runtime_data
