@@ -19,6 +19,7 @@ from .faults import (
     Dialect,
     Fault,
     FaultInjector,
+    RateLimit,
 )
 from .models import LoggedRequest, Response, SimClock, SimOrder, SimRefill
 from .panel import PanelSimulator
@@ -41,6 +42,7 @@ __all__ = [
     "FaultInjector",
     "LoggedRequest",
     "PanelSimulator",
+    "RateLimit",
     "Response",
     "SimClock",
     "SimOrder",

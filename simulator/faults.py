@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+import time
 from typing import Any
 
 LATENCY = "latency"
@@ -135,3 +137,46 @@ class Dialect:
     cancel_returns_id: bool = False
     truncate_bulk_at: int | None = None
     money_decimals: int = 5
+
+
+RATE_LIMIT_MESSAGE = "Rate limit exceeded"
+
+
+@dataclass(slots=True)
+class RateLimit:
+    """A per-key request limit in fixed windows of real time, as some panels have.
+
+    ``limit`` requests per ``window`` seconds; windows start when the limit is
+    set. Every arriving request counts (refused ones too). Over the limit the
+    panel answers HTTP 200 ``{"error": "Rate limit exceeded"}`` (``as_text``,
+    the common form) or HTTP 429, with ``Retry-After`` (seconds to the end of
+    the window, rounded up) when ``retry_after`` is set.
+    ``counts`` maps (key, window index) to the requests that arrived in it.
+    """
+
+    limit: int = 120
+    window: float = 60.0
+    as_text: bool = True
+    retry_after: bool = False
+    message: str = RATE_LIMIT_MESSAGE
+    clock: Callable[[], float] = time.monotonic
+    counts: dict[tuple[str, int], int] = field(default_factory=dict)
+    refused: int = 0
+    start: float | None = None
+
+    def arrive(self, key: str) -> float | None:
+        """Count a request; return None if allowed, else seconds to the window end."""
+        now = self.clock()
+        if self.start is None:
+            self.start = now
+        index = int((now - self.start) // self.window)
+        slot = (key, index)
+        self.counts[slot] = self.counts.get(slot, 0) + 1
+        if self.counts[slot] <= self.limit:
+            return None
+        self.refused += 1
+        return self.start + (index + 1) * self.window - now
+
+    def max_per_window(self) -> int:
+        """Return the most requests that arrived in one window (for one key)."""
+        return max(self.counts.values(), default=0)

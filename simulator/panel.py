@@ -29,7 +29,7 @@ from .catalogue import (
     SimService,
     build_catalogue,
 )
-from .faults import Dialect, FaultInjector
+from .faults import Dialect, FaultInjector, RateLimit
 from .models import (
     CANCELED,
     COMPLETED,
@@ -127,6 +127,8 @@ class PanelSimulator:
         self.clock = clock or SimClock()
         self.dialect = Dialect()
         self.faults = FaultInjector()
+        # A per-key request limit (None: unlimited), applied by the server.
+        self.rate_limit: RateLimit | None = None
         self.requests: list[LoggedRequest] = []
         if services is None:
             services = build_catalogue(extra=extra_services)

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 import contextlib
 import json
+import math
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from .faults import (
     TIMEOUT,
     WRONG_SHAPE,
     Fault,
+    RateLimit,
 )
 from .models import Response
 from .panel import ERR_REQUEST, PanelSimulator
@@ -73,6 +75,7 @@ class SimulatorServer:
         app.router.add_post("/_sim/reset_log", self._reset_log)
         app.router.add_post("/_sim/fault", self._fault)
         app.router.add_post("/_sim/reset_faults", self._reset_faults)
+        app.router.add_post("/_sim/rate_limit", self._set_rate_limit)
         app.router.add_get("/_sim/orders", self._orders)
         self._stopping = asyncio.Event()
         self._runner = web.AppRunner(app, access_log=None)
@@ -105,6 +108,9 @@ class SimulatorServer:
             return web.json_response({"error": ERR_REQUEST}, status=405)
         form = await _read_params(request)
         self.sim.log_request(form)
+        limited = self._rate_limited(form)
+        if limited is not None:
+            return limited
         plan = self.sim.faults.take(form.get("action"))
         if plan.latency:
             await self._sleep(plan.latency)
@@ -120,6 +126,21 @@ class SimulatorServer:
             self.sim.revoke_key(form.get("key", ""))
             return _to_web(self.sim.handle(form, log=False))
         return self._faulty_reply(fault, form)
+
+    def _rate_limited(self, form: dict[str, str]) -> web.Response | None:
+        """Refuse the request when its key is over the panel's rate limit."""
+        limit = self.sim.rate_limit
+        if limit is None:
+            return None
+        wait = limit.arrive(form.get("key", ""))
+        if wait is None:
+            return None
+        if limit.as_text:
+            return web.json_response({"error": limit.message})
+        headers = {"Retry-After": str(math.ceil(wait))} if limit.retry_after else {}
+        return web.json_response(
+            {"error": "Too many requests"}, status=429, headers=headers
+        )
 
     def _faulty_reply(self, fault: Fault, form: dict[str, str]) -> web.Response:
         """Build the reply of a fault that leaves the panel's state alone."""
@@ -182,6 +203,21 @@ class SimulatorServer:
         except (TypeError, ValueError) as err:
             return web.json_response({"error": str(err)}, status=400)
         self.sim.faults.add(fault)
+        return web.json_response({"ok": True})
+
+    async def _set_rate_limit(self, request: web.Request) -> web.Response:
+        """Set the rate limit from a JSON object; an empty object removes it."""
+        data = await _json_body(request)
+        if not data:
+            self.sim.rate_limit = None
+            return web.json_response({"ok": True})
+        known = {"limit", "window", "as_text", "retry_after", "message"}
+        try:
+            self.sim.rate_limit = RateLimit(
+                **{k: v for k, v in data.items() if k in known}
+            )
+        except TypeError as err:
+            return web.json_response({"error": str(err)}, status=400)
         return web.json_response({"ok": True})
 
     async def _reset_faults(self, request: web.Request) -> web.Response:

@@ -41,6 +41,7 @@ MAX_MONEY_DECIMALS: Final = 12
 # and some leading zeros or spaces fit easily.
 _MAX_NUMBER_TEXT: Final = 64
 _MAX_INT_DIGITS: Final = len(str(MAX_COUNT))  # 16
+_MAX_ADJUSTED: Final = 40  # parse_decimal: magnitudes from 1e-40 to 1e40
 
 _DIGITS: Final = re.compile(r"[0-9]+")
 # An integer as panels write counts: "157", "-3", "157.0" (fraction all zeros).
@@ -141,7 +142,9 @@ def parse_decimal(value: Any) -> Decimal | None:
         number = Decimal(value.strip())
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or abs(number.adjusted()) > _MAX_ADJUSTED:
+        return None  # "1e300000" would cost seconds in any later int()
+    return number
 
 
 def _parse_money(value: Any) -> Decimal | None:
