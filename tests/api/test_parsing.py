@@ -301,7 +301,10 @@ async def test_cancel_values(
 async def test_refill_values(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """Refill ids as strings, numbers or floats; garbage is a per-order error."""
+    """Refill ids as digit strings or integers; floats and garbage are item errors.
+
+    A float is not an id (issue 9, item 21): 1002.0 could be a rounded 1002.4.
+    """
     fixed_panel.reply(
         [
             {"order": "1", "refill": "1001"},
@@ -312,7 +315,7 @@ async def test_refill_values(
     )
     assert await fixed_client.async_refill_orders([1, 2, 3, 4]) == {
         1: 1001,
-        2: 1002,
+        2: ItemError("Unexpected refill reply: 1002.0"),
         3: ItemError("Unexpected refill reply: 'pending'"),
         4: ItemError("Unexpected refill reply: None"),
     }
