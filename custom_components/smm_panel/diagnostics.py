@@ -1,40 +1,19 @@
-"""Diagnostics, with the API key redacted."""
+"""Diagnostics, with the API key and the secrets of the API URL redacted."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from homeassistant.components.diagnostics import REDACTED, async_redact_data
+from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
+from .api import redact_url
 from .const import CONF_API_URL
 from .coordinator import SmmPanelConfigEntry
 
 # The key is a secret; links name the user's social-media accounts.
 TO_REDACT = {CONF_API_KEY, "unique_id", "link"}
-
-
-def redact_url(url: str) -> str:
-    """Return the URL without its user name, password and query values."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return REDACTED
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if port is None else f"{host}:{port}"
-    if parts.username is not None or parts.password is not None:
-        netloc = f"{REDACTED}@{netloc}"
-    query = "&".join(
-        f"{name.partition('=')[0]}={REDACTED}"
-        for name in parts.query.split("&")
-        if name
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 async def async_get_config_entry_diagnostics(
