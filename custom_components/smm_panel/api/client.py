@@ -307,7 +307,15 @@ class SmmPanelClient:
             # Callers put this text after their own "cannot reach" wording, so it
             # says only what happened.
             detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-            raise SmmPanelConnectionError(self._redact(detail)) from err
+            shown = self._redact(detail)
+            error = SmmPanelConnectionError(shown)
+            error.request_sent = not isinstance(
+                err, aiohttp.ClientConnectorError | aiohttp.InvalidURL
+            )
+            if shown != detail:
+                # The original names a secret (the URL's): do not chain it.
+                raise error from None
+            raise error from err
         try:
             body = raw.decode(charset, errors="replace")
         except LookupError:  # an unknown charset name
@@ -563,7 +571,7 @@ class SmmPanelClient:
         ):
             raise  # the panel answered and refused: nothing was placed
         except SmmPanelConnectionError as err:
-            if isinstance(err.__cause__, aiohttp.ClientConnectorError):
+            if not err.request_sent:
                 raise  # never connected, so nothing was sent
             raise SmmPanelOrderStateUnknownError(str(err)) from err
         except SmmPanelInvalidResponseError as err:

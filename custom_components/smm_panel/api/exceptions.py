@@ -8,7 +8,13 @@ class SmmPanelError(Exception):
 
 
 class SmmPanelConnectionError(SmmPanelError):
-    """The panel could not be reached (network error, timeout, HTTP 5xx)."""
+    """The panel could not be reached (network error, timeout, HTTP 5xx).
+
+    `request_sent` is False when the request surely never left (no connection
+    could be made, or the URL is invalid).
+    """
+
+    request_sent: bool = True
 
 
 class SmmPanelTimeoutError(SmmPanelConnectionError):
