@@ -123,8 +123,9 @@ class _RequestBudget:
     def __init__(self, limit: int | None, window: float) -> None:
         self._limit = limit
         self._window = window
-        self._idle: list[float] = [0.0] * (limit or 0)  # heap of free-at times
-        self._busy = 0
+        # Free-at times of the slots not in flight (a heap); a slot in flight
+        # is in none of the lists until its reply.
+        self._idle: list[float] = [0.0] * (limit or 0)
         self._paused_until = 0.0
         self._released: list[asyncio.Future[None]] = []
 
@@ -151,7 +152,6 @@ class _RequestBudget:
             if ready is not None and ready <= now:
                 if self._limit is not None:
                     heapq.heappop(self._idle)
-                    self._busy += 1
                 return
             # A slot in flight is free `window` seconds after its reply at best.
             needed = ready - now if ready is not None else self._window
@@ -161,31 +161,32 @@ class _RequestBudget:
                     "Too many requests for the panel's rate limit",
                     from_panel=False,
                 )
-            started = time.monotonic()
             if ready is not None:
+                wait.spent(needed)  # as planned: the count never depends on speed
                 await asyncio.sleep(needed)
-            else:
-                future = asyncio.get_running_loop().create_future()
-                self._released.append(future)
-                try:
-                    async with asyncio.timeout(wait.left):
-                        await future
-                except TimeoutError:
-                    raise SmmPanelRateLimitError(
-                        self._window,
-                        "Too many requests for the panel's rate limit",
-                        from_panel=False,
-                    ) from None
-                finally:
-                    if future in self._released:
-                        self._released.remove(future)
+                continue
+            # Every slot is in flight: wait for a reply to free one.
+            started = time.monotonic()
+            future = asyncio.get_running_loop().create_future()
+            self._released.append(future)
+            try:
+                async with asyncio.timeout(wait.left):
+                    await future
+            except TimeoutError:
+                raise SmmPanelRateLimitError(
+                    self._window,
+                    "Too many requests for the panel's rate limit",
+                    from_panel=False,
+                ) from None
+            finally:
+                if future in self._released:
+                    self._released.remove(future)
             wait.spent(time.monotonic() - started)
 
     def release(self) -> None:
         """Give the slot back: usable again `window` seconds from now."""
         if self._limit is None:
             return
-        self._busy -= 1
         heapq.heappush(self._idle, time.monotonic() + self._window)
         waiters, self._released = self._released, []
         for future in waiters:
@@ -469,9 +470,8 @@ class SmmPanelClient:
                     delay,
                 )
                 if delay:
-                    started = time.monotonic()
+                    wait.spent(delay)  # as planned: the count never depends on speed
                     await asyncio.sleep(delay)
-                    wait.spent(time.monotonic() - started)
 
     async def _bulk(
         self,
