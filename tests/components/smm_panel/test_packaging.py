@@ -565,3 +565,206 @@ def test_translation_strings_hassfest(language: str) -> None:
 def test_hassfest_translation_check_refuses(text: str) -> None:
     """The mirrored translation check refuses what hassfest refuses."""
     assert _hassfest_translation_problem(text) is not None
+
+
+# --- strict typing: the typed config entry ----------------------------------
+
+
+def _annotations(tree: ast.Module) -> Iterator[ast.expr]:
+    """Yield every annotation of a module, and the type given to cast()."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = node.args
+            for arg in (
+                *args.posonlyargs,
+                *args.args,
+                *args.kwonlyargs,
+                args.vararg,
+                args.kwarg,
+            ):
+                if arg is not None and arg.annotation is not None:
+                    yield arg.annotation
+            if node.returns is not None:
+                yield node.returns
+        elif isinstance(node, ast.AnnAssign):
+            yield node.annotation
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "cast"
+            and node.args
+        ):
+            yield node.args[0]
+
+
+def _names_plain_config_entry(annotation: ast.expr) -> bool:
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                parsed = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                continue
+            if _names_plain_config_entry(parsed):
+                return True
+        elif (isinstance(node, ast.Name) and node.id == "ConfigEntry") or (
+            isinstance(node, ast.Attribute) and node.attr == "ConfigEntry"
+        ):
+            return True
+    return False
+
+
+def _plain_config_entry_annotations(source: str, name: str) -> list[str]:
+    tree = ast.parse(source)
+    return [
+        f"{name}:{annotation.lineno}"
+        for annotation in _annotations(tree)
+        if _names_plain_config_entry(annotation)
+    ]
+
+
+def test_config_entries_are_typed() -> None:
+    """Only SmmPanelConfigEntry annotates a config entry (strict-typing: done).
+
+    The one place plain ConfigEntry may appear is the alias itself,
+    `type SmmPanelConfigEntry = ConfigEntry[SmmPanelCoordinator]`.
+    """
+    plain = []
+    aliases = []
+    for path in _source_files():
+        source = path.read_text(encoding="utf-8")
+        plain.extend(_plain_config_entry_annotations(source, path.name))
+        aliases.extend(
+            f"{path.name}:{ast.unparse(node.value)}"
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.TypeAlias)
+            and isinstance(node.name, ast.Name)
+            and node.name.id == "SmmPanelConfigEntry"
+        )
+    assert plain == []
+    assert aliases == ["coordinator.py:ConfigEntry[SmmPanelCoordinator]"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(entry: ConfigEntry) -> None: ...",
+        "def f(entry: 'ConfigEntry') -> None: ...",
+        "def f() -> config_entries.ConfigEntry: ...",
+        "async def f(*, entry: ConfigEntry[Any] | None = None) -> None: ...",
+        "entry: ConfigEntry",
+        "x = cast(ConfigEntry, y)",
+    ],
+)
+def test_plain_config_entry_is_found(source: str) -> None:
+    """The check above finds a plain ConfigEntry wherever it can be written."""
+    assert _plain_config_entry_annotations(source, "m.py") == ["m.py:1"]
+
+
+# --- quality scale ----------------------------------------------------------
+
+# The rules of hassfest's quality_scale.py (ALL_RULES, as of 2026).
+QUALITY_SCALE_RULES = frozenset(
+    {
+        # Bronze
+        "action-setup",
+        "appropriate-polling",
+        "brands",
+        "common-modules",
+        "config-flow",
+        "config-flow-test-coverage",
+        "dependency-transparency",
+        "docs-actions",
+        "docs-conditions",
+        "docs-high-level-description",
+        "docs-installation-instructions",
+        "docs-removal-instructions",
+        "docs-triggers",
+        "entity-event-setup",
+        "entity-unique-id",
+        "has-entity-name",
+        "runtime-data",
+        "test-before-configure",
+        "test-before-setup",
+        "unique-config-entry",
+        # Silver
+        "action-exceptions",
+        "config-entry-unloading",
+        "docs-configuration-parameters",
+        "docs-installation-parameters",
+        "entity-unavailable",
+        "integration-owner",
+        "log-when-unavailable",
+        "parallel-updates",
+        "reauthentication-flow",
+        "test-coverage",
+        # Gold
+        "devices",
+        "diagnostics",
+        "discovery",
+        "discovery-update-info",
+        "docs-data-update",
+        "docs-examples",
+        "docs-known-limitations",
+        "docs-supported-devices",
+        "docs-supported-functions",
+        "docs-troubleshooting",
+        "docs-use-cases",
+        "dynamic-devices",
+        "entity-category",
+        "entity-device-class",
+        "entity-disabled-by-default",
+        "entity-translations",
+        "exception-translations",
+        "icon-translations",
+        "reconfiguration-flow",
+        "repair-issues",
+        "stale-devices",
+        # Platinum
+        "async-dependency",
+        "inject-websession",
+        "strict-typing",
+    }
+)
+
+
+def test_quality_scale_file() -> None:
+    """quality_scale.yaml has hassfest's shape and a status for every rule.
+
+    As in hassfest: a rule is "todo" or "done", or a mapping with a status and
+    a comment; "exempt" always needs a comment saying why.
+    """
+    data = load_yaml_dict(str(INTEGRATION / "quality_scale.yaml"))
+    schema = vol.Schema(
+        {
+            vol.Required("rules"): {
+                vol.Optional(rule): vol.Any(
+                    vol.In(["todo", "done"]),
+                    {
+                        vol.Required("status"): vol.In(["todo", "done"]),
+                        vol.Required("comment"): str,
+                    },
+                    {vol.Required("status"): "exempt", vol.Required("comment"): str},
+                )
+                for rule in QUALITY_SCALE_RULES
+            }
+        }
+    )
+    try:
+        schema(data)
+    except vol.Invalid as err:
+        pytest.fail(f"Invalid quality_scale.yaml: {humanize_error(data, err)}")
+    assert sorted(QUALITY_SCALE_RULES - data["rules"].keys()) == []
+
+
+def test_manifest_keys_in_hassfest_order(manifest: dict[str, Any]) -> None:
+    """hassfest wants domain, name, then the other keys in alphabetical order."""
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+
+
+def test_license() -> None:
+    """The repository has a licence (HACS refuses a repository without one)."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text
+    assert "Version 2.0, January 2004" in text
