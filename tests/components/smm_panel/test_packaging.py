@@ -219,16 +219,33 @@ def test_hacs_json() -> None:
     assert set(hacs) <= known
 
 
-@pytest.mark.parametrize(
-    ("name", "sizes"),
-    [("icon.png", {(256, 256)}), ("logo.png", {(256, 256), (512, 256)})],
-)
-def test_brand_images(name: str, sizes: set[tuple[int, int]]) -> None:
-    """The brand images are PNGs of the sizes Home Assistant expects."""
+@pytest.mark.parametrize("name", ["icon.png", "logo.png", "dark_logo.png"])
+def test_brand_images(name: str) -> None:
+    """The brand images are trimmed PNGs of the sizes Home Assistant expects.
+
+    As in Home Assistant's brands repository: the icon is square, 256 px; a
+    logo's shortest side is 128 to 256 px; no transparent margin around either.
+    """
     with Image.open(INTEGRATION / "brand" / name) as image:
         assert image.format == "PNG"
-        assert image.size in sizes
         assert image.mode == "RGBA"  # a transparent background
+        width, height = image.size
+        if name.endswith("icon.png"):
+            assert (width, height) == (256, 256)
+        else:
+            assert 128 <= min(width, height) <= 256
+            assert width >= height  # logos are landscape or square
+        # Trimmed: something opaque touches every edge.
+        assert image.getchannel("A").getbbox() == (0, 0, width, height)
+
+
+def test_dark_logo_matches_logo() -> None:
+    """The dark-theme logo is the same size as the logo it replaces."""
+    with (
+        Image.open(INTEGRATION / "brand" / "logo.png") as logo,
+        Image.open(INTEGRATION / "brand" / "dark_logo.png") as dark,
+    ):
+        assert dark.size == logo.size
 
 
 # --- icons ------------------------------------------------------------------
