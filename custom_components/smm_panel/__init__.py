@@ -10,7 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_API_URL, DOMAIN
 from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator, create_client
 from .services import async_setup_services
-from .tracking import OrderTracker
+from .tracking import async_get_tracker, async_remove_tracker
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
@@ -27,8 +27,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> 
     """Set up one panel account."""
     client = create_client(hass, entry.data[CONF_API_URL], entry.data[CONF_API_KEY])
     coordinator = SmmPanelCoordinator(
-        hass, entry, client, OrderTracker(hass, entry.entry_id)
+        hass, entry, client, await async_get_tracker(hass, entry.entry_id)
     )
+    entry.async_on_unload(coordinator.async_shutdown_tracking)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
@@ -67,4 +68,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) ->
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> None:
     """Delete the tracked orders of a removed entry."""
-    await OrderTracker(hass, entry.entry_id).async_remove()
+    await async_remove_tracker(hass, entry.entry_id)

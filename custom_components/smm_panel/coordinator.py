@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+import time
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CoreState, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -54,12 +57,16 @@ class PanelData:
     """The result of one refresh.
 
     `order_changes` and `refill_changes` hold what changed in this refresh
-    only, so listeners (the event entity) see each change once.
+    only, so listeners (the event entity) see each change once. While Home
+    Assistant starts they stay empty: the changes found then are delivered
+    once it has started, when automations listen. `first_refresh` marks the
+    refresh made while setting up, before the entities existed.
     """
 
     balance: Balance
     order_changes: tuple[OrderChange, ...] = field(default=())
     refill_changes: tuple[RefillChange, ...] = field(default=())
+    first_refresh: bool = False
 
 
 class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
@@ -88,6 +95,11 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._services_fetched: datetime | None = None
         self._applied_options = dict(config_entry.options)
         self._refresh_lock = asyncio.Lock()
+        # When the last balance shown was asked for (time.monotonic()).
+        self.balance_read_at: float | None = None
+        self._startup_order_changes: list[OrderChange] = []
+        self._startup_refill_changes: list[RefillChange] = []
+        self._startup_delivery: Callable[[], None] | None = None
 
     @callback
     def async_apply_options(self) -> bool:
@@ -116,20 +128,32 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         )
 
     async def _async_setup(self) -> None:
-        """Load the tracked orders before the first refresh."""
+        """Load the tracked orders before the first refresh; follow their changes."""
         await self.tracker.async_load()
+        self.tracker.set_listener(self._notify_tracking_changed)
+
+    @callback
+    def async_shutdown_tracking(self) -> None:
+        """Stop being the live coordinator of the tracked set (entry unloading)."""
+        self.tracker.set_listener(None)
+        if self._startup_delivery is not None:
+            self._startup_delivery()
+            self._startup_delivery = None
 
     async def async_refresh_services(
-        self, *, force: bool = False
+        self, *, force: bool = False, max_wait: float | None = None
     ) -> dict[int, Service]:
-        """Return the catalogue, fetched again when older than an hour."""
+        """Return the catalogue, fetched again when older than an hour.
+
+        `max_wait` bounds the time spent waiting out the panel's rate limit.
+        """
         now = dt_util.utcnow()
         if (
             force
             or self._services_fetched is None
             or now - self._services_fetched >= SERVICES_REFRESH_INTERVAL
         ):
-            services = await self.client.async_get_services()
+            services = await self.client.async_get_services(max_wait=max_wait)
             self.services = {service.service_id: service for service in services}
             self._services_fetched = now
         return self.services
@@ -144,6 +168,8 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             return await self._async_fetch_and_apply()
 
     async def _async_fetch_and_apply(self) -> PanelData:
+        first_refresh = self.data is None
+        asked_at = time.monotonic()
         try:
             balance = await self.client.async_get_balance()
             statuses = await self.client.async_get_orders_status(
@@ -162,6 +188,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
+        self.balance_read_at = asked_at
         await self._async_refresh_services_quietly()
 
         now = dt_util.utcnow()
@@ -172,11 +199,53 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         purged = self.tracker.purge_finished(now - self.retention)
         if orders_dirty or refills_dirty or purged:
             await self.tracker.async_save()
+        if self.hass.state is not CoreState.running:
+            self._hold_until_started(order_changes, refill_changes)
+            return PanelData(balance, first_refresh=first_refresh)
+        self._fire_events(order_changes, refill_changes)
+        return PanelData(
+            balance, tuple(order_changes), tuple(refill_changes), first_refresh
+        )
+
+    def _fire_events(
+        self, order_changes: list[OrderChange], refill_changes: list[RefillChange]
+    ) -> None:
         for change in order_changes:
             self._fire_order_event(change)
         for refill_change in refill_changes:
             self._fire_refill_event(refill_change)
-        return PanelData(balance, tuple(order_changes), tuple(refill_changes))
+
+    def _hold_until_started(
+        self, order_changes: list[OrderChange], refill_changes: list[RefillChange]
+    ) -> None:
+        """Keep changes found while Home Assistant starts for when it has started.
+
+        Automations are set up after integrations: an event fired now would
+        reach no one.
+        """
+        self._startup_order_changes.extend(order_changes)
+        self._startup_refill_changes.extend(refill_changes)
+        if self._startup_delivery is None:
+            self._startup_delivery = async_at_started(
+                self.hass, self._async_deliver_startup_changes
+            )
+
+    @callback
+    def _async_deliver_startup_changes(self, hass: HomeAssistant) -> None:
+        """Fire the changes found while starting, on the bus and the entities."""
+        self._startup_delivery = None
+        order_changes = self._startup_order_changes
+        refill_changes = self._startup_refill_changes
+        self._startup_order_changes, self._startup_refill_changes = [], []
+        if not (order_changes or refill_changes) or self.data is None:
+            return
+        self._fire_events(order_changes, refill_changes)
+        self.data = replace(
+            self.data,
+            order_changes=tuple(order_changes),
+            refill_changes=tuple(refill_changes),
+        )
+        self.async_update_listeners()
 
     async def _async_refresh_services_quietly(self) -> None:
         """Refresh the hourly catalogue without failing the whole refresh."""
@@ -214,19 +283,24 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         )
 
     async def async_track(self, orders: list[TrackedOrder]) -> list[int]:
-        """Track orders now (entities appear at once); return the new ids."""
+        """Track orders now (entities appear at once); return the new ids.
+
+        The tracker outlives a reload and tells the live coordinator, so an
+        action that started before a reload records its orders in the right
+        place.
+        """
         added = self.tracker.track(orders)
         if added:
+            self.tracker.notify()
             await self.tracker.async_save()
-            self._notify_tracking_changed()
         return added
 
     async def async_untrack(self, order_ids: list[int]) -> list[int]:
         """Stop tracking orders (their entities go away); return those removed."""
         removed = self.tracker.untrack(order_ids)
         if removed:
+            self.tracker.notify()
             await self.tracker.async_save()
-            self._notify_tracking_changed()
         return removed
 
     async def async_track_refills(self, refills: dict[int, int]) -> None:
@@ -247,5 +321,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         available again and move the polling schedule.
         """
         if self.data is not None:
-            self.data = replace(self.data, order_changes=(), refill_changes=())
+            self.data = replace(
+                self.data, order_changes=(), refill_changes=(), first_refresh=False
+            )
             self.async_update_listeners()

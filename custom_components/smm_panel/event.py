@@ -42,6 +42,17 @@ class SmmPanelOrderUpdatesEvent(SmmPanelEntity, EventEntity):
 
     _handled: PanelData | None = None
 
+    async def async_added_to_hass(self) -> None:
+        """Fire what the refresh made while setting up found, before this existed.
+
+        Data of any later refresh was fired by the entity that saw it.
+        """
+        await super().async_added_to_hass()
+        if self.coordinator.data.first_refresh:
+            self._handle_coordinator_update()
+        else:
+            self._handled = self.coordinator.data
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Trigger one event per change seen in the last refresh.

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+import re
 from typing import Any, Final
 
 from homeassistant.exceptions import ServiceValidationError
@@ -28,6 +29,10 @@ ATTR_POSTS: Final = "posts"
 ATTR_MIN: Final = "min"
 ATTR_MAX: Final = "max"
 ATTR_TYPE_OF_TRAFFIC: Final = "type_of_traffic"
+ATTR_OLD_POSTS: Final = "old_posts"
+
+# Drip-feed sends the quantity `runs` times; panels refuse a single run.
+MIN_DRIPFEED_RUNS: Final = 2
 
 # Every field of `add` besides service, link and quantity (SPEC section 2).
 TYPE_FIELDS: Final = (
@@ -67,20 +72,44 @@ class Billing(StrEnum):
     LINES = "lines"  # like QUANTITY, the quantity being the lines of a list field
     PACKAGE = "package"  # a fixed price: the rate
     SUBSCRIPTION = "subscription"  # rate x max x posts / 1000, and no link
+    SPREAD = "spread"  # rate x max x old_posts / 1000, no link, no quantity
+
+
+# The billings whose orders have no link: they target an account (username).
+_NO_LINK: Final = frozenset({Billing.SUBSCRIPTION, Billing.SPREAD})
+# The billings that read `min` and `max` as a per-post range.
+_RANGED: Final = frozenset({Billing.SUBSCRIPTION, Billing.SPREAD})
 
 
 @dataclass(frozen=True, slots=True)
 class TypeRules:
-    """What one service type needs besides service (and link)."""
+    """What one service type needs and takes besides service (and link).
+
+    `known` is False for a type this integration has no rules for: it gets the
+    Default rules, may take any field, and its estimate may be wrong.
+    """
 
     required: tuple[str, ...] = ()
     billing: Billing = Billing.QUANTITY
     counted_field: str | None = None  # for Billing.LINES
+    optional: tuple[str, ...] = ()
+    known: bool = True
+
+    def accepted_fields(self) -> frozenset[str]:
+        """Return every field of `add` this type takes."""
+        fields = {*self.required, *self.optional}
+        if self.billing not in _NO_LINK:
+            fields.add(ATTR_LINK)
+        if self.billing is Billing.QUANTITY:
+            fields.update((ATTR_QUANTITY, ATTR_RUNS, ATTR_INTERVAL))
+        return frozenset(fields)
 
 
 _DEFAULT_RULES: Final = TypeRules()
+_UNKNOWN_TYPE_RULES: Final = TypeRules(known=False)
 
-# Keyed by the folded type name; types a panel invents get the Default rules.
+# Keyed by the folded type name (see `type_key`); types a panel invents get the
+# Default rules.
 TYPE_RULES: Final[Mapping[str, TypeRules]] = {
     "default": _DEFAULT_RULES,
     "package": TypeRules(billing=Billing.PACKAGE),
@@ -102,17 +131,32 @@ TYPE_RULES: Final[Mapping[str, TypeRules]] = {
     ),
     "invites from groups": TypeRules(("groups",)),
     "subscriptions": TypeRules(
-        (ATTR_USERNAME, ATTR_MIN, ATTR_MAX, "delay"), Billing.SUBSCRIPTION
+        (ATTR_USERNAME, ATTR_MIN, ATTR_MAX, ATTR_POSTS, "delay"),
+        Billing.SUBSCRIPTION,
+        optional=(ATTR_OLD_POSTS, "expiry"),
+    ),
+    "likes spread": TypeRules(
+        (ATTR_USERNAME, ATTR_MIN, ATTR_MAX, ATTR_OLD_POSTS), Billing.SPREAD
     ),
     "seo": TypeRules(("keywords",)),
-    "web traffic": TypeRules(("country", "device", ATTR_TYPE_OF_TRAFFIC)),
+    "web traffic": TypeRules(
+        ("country", "device", ATTR_TYPE_OF_TRAFFIC),
+        optional=tuple(_TRAFFIC_SOURCE_FIELDS.values()),
+    ),
     "custom comments package": TypeRules(("comments",), Billing.PACKAGE),
 }
+
+_TYPE_SEPARATORS: Final = re.compile(r"[\s_-]+")
+
+
+def type_key(type_name: str) -> str:
+    """Fold a type name: `Custom_Comments` and `custom  comments` are one type."""
+    return _TYPE_SEPARATORS.sub(" ", type_name).strip().casefold()
 
 
 def rules_for(service: Service) -> TypeRules:
     """Return the rules of a service's type."""
-    return TYPE_RULES.get(service.type.strip().casefold(), _DEFAULT_RULES)
+    return TYPE_RULES.get(type_key(service.type), _UNKNOWN_TYPE_RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +168,7 @@ class OrderPlan:
     target: str | None  # the link, or the account of a subscription
     quantity: int | None  # units over all runs, to follow the delivery
     estimated_charge: Decimal
+    estimate_exact: bool = True  # False for a type without known billing rules
 
 
 def plan_order(services: Mapping[int, Service], data: Mapping[str, Any]) -> OrderPlan:
@@ -149,6 +194,7 @@ def plan_order(services: Mapping[int, Service], data: Mapping[str, Any]) -> Orde
     else:
         charge = service.estimate_charge(units * runs)
     quantity = None if rules.billing is Billing.PACKAGE else units * runs
+    target = given.get(ATTR_USERNAME if rules.billing in _NO_LINK else ATTR_LINK)
     return OrderPlan(
         service=service,
         request=OrderRequest(
@@ -157,11 +203,10 @@ def plan_order(services: Mapping[int, Service], data: Mapping[str, Any]) -> Orde
             quantity=given.get(ATTR_QUANTITY),
             extra={name: given[name] for name in TYPE_FIELDS if name in given},
         ),
-        target=given.get(ATTR_USERNAME)
-        if rules.billing is Billing.SUBSCRIPTION
-        else given.get(ATTR_LINK),
+        target=target,
         quantity=quantity,
         estimated_charge=charge,
+        estimate_exact=rules.known,
     )
 
 
@@ -185,12 +230,18 @@ def format_money(amount: Decimal) -> str:
 
 def _check_fields(service: Service, rules: TypeRules, given: Mapping[str, Any]) -> None:
     """Refuse fields the type does not take, then list those it needs."""
-    if rules.billing is Billing.SUBSCRIPTION and ATTR_LINK in given:
+    if rules.billing in _NO_LINK and ATTR_LINK in given:
         raise _invalid("link_not_used", **_describe(service))
     if rules.billing is not Billing.QUANTITY and ATTR_QUANTITY in given:
         raise _invalid("quantity_not_used", **_describe(service))
+    if rules.known:
+        accepted = rules.accepted_fields()
+        if unused := [name for name in given if name not in accepted]:
+            raise _invalid(
+                "fields_not_used", fields=", ".join(unused), **_describe(service)
+            )
     needed: list[str] = []
-    if rules.billing is not Billing.SUBSCRIPTION:
+    if rules.billing not in _NO_LINK:
         needed.append(ATTR_LINK)
     if rules.billing is Billing.QUANTITY:
         needed.append(ATTR_QUANTITY)
@@ -212,13 +263,17 @@ def _check_dripfeed(service: Service, given: Mapping[str, Any]) -> None:
         raise _invalid("dripfeed_not_supported", **_describe(service))
     if not (has_runs and has_interval):
         raise _invalid("dripfeed_incomplete", **_describe(service))
+    if given[ATTR_RUNS] < MIN_DRIPFEED_RUNS:
+        raise _invalid(
+            "dripfeed_runs", runs=str(MIN_DRIPFEED_RUNS), **_describe(service)
+        )
 
 
 def _billed_units(service: Service, rules: TypeRules, given: Mapping[str, Any]) -> int:
     """Return the units billed per run, after checking them against min/max."""
     if rules.billing is Billing.PACKAGE:
         return 1
-    if rules.billing is Billing.SUBSCRIPTION:
+    if rules.billing in _RANGED:
         low, high = given[ATTR_MIN], given[ATTR_MAX]
         if low > high or low < service.min or high > service.max:
             raise _invalid(
@@ -228,7 +283,11 @@ def _billed_units(service: Service, rules: TypeRules, given: Mapping[str, Any]) 
                 min=str(service.min),
                 max=str(service.max),
             )
-        posts: int = given.get(ATTR_POSTS, 1)
+        # Billed for the most each post may get: the estimate is an upper bound.
+        posts_field = (
+            ATTR_POSTS if rules.billing is Billing.SUBSCRIPTION else ATTR_OLD_POSTS
+        )
+        posts: int = given[posts_field]
         return int(high) * posts
     if rules.billing is Billing.LINES:
         assert rules.counted_field is not None

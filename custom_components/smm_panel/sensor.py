@@ -85,8 +85,28 @@ async def async_setup_entry(
                 ):
                     registry.async_remove(entity_id)
 
+    _remove_untracked_order_entities(hass, entry, set(coordinator.tracker.orders))
     sync_order_entities()
     entry.async_on_unload(coordinator.async_add_listener(sync_order_entities))
+
+
+@callback
+def _remove_untracked_order_entities(
+    hass: HomeAssistant, entry: SmmPanelConfigEntry, tracked: set[int]
+) -> None:
+    """Remove the entities of orders no longer tracked, left from an earlier run.
+
+    Orders purged by the first refresh after a start, or lost with a storage
+    file, would otherwise stay `unavailable` forever.
+    """
+    registry = er.async_get(hass)
+    prefix = order_unique_id(entry.entry_id, 0)[:-1]
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.domain != Platform.SENSOR or not entity.unique_id.startswith(prefix):
+            continue
+        order_id = entity.unique_id.removeprefix(prefix)
+        if not (order_id.isdecimal() and int(order_id) in tracked):
+            registry.async_remove(entity.entity_id)
 
 
 def order_unique_id(entry_id: str, order_id: int) -> str:
@@ -179,4 +199,5 @@ class SmmPanelOrderSensor(SmmPanelEntity, SensorEntity):
             "currency": order.currency,
             "progress": order.progress,
             "raw_status": order.raw_status,
+            "error": order.error,
         }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
+import math
 import re
+import time
 from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntryState
@@ -23,6 +26,8 @@ from homeassistant.util.ulid import ulid_now
 import voluptuous as vol
 
 from .api import (
+    MAX_ID,
+    Balance,
     CancelResult,
     ItemError,
     OrderStatus,
@@ -34,6 +39,7 @@ from .api import (
     SmmPanelInsufficientFundsError,
     SmmPanelOrderStateUnknownError,
     SmmPanelRateLimitError,
+    SmmPanelRedirectError,
     SmmPanelRequestError,
 )
 from .const import DOMAIN, LOGGER
@@ -79,6 +85,15 @@ ATTR_MAX_RATE: Final = "max_rate"
 
 ISSUE_ORDER_STATE_UNKNOWN: Final = "order_state_unknown"
 
+# The longest an action waits for the panel's rate limit (retries, Retry-After,
+# the account's request budget) before telling the user when to retry.
+ACTION_MAX_WAIT: Final = 10.0
+# When a rate-limited panel does not say how long to wait: its window is a minute.
+_DEFAULT_RETRY_AFTER: Final = 60
+# Ids are written as digits; 2^53 - 1 has 16 of them.
+_MAX_ID_DIGITS: Final = len(str(MAX_ID))
+_WHOLE_NUMBER: Final = re.compile(r"[0-9]{1,16}(?:\.0*)?")
+
 # Ids may come as a list, or as text separated by commas, spaces or new lines.
 _ID_SEPARATORS: Final = re.compile(r"[\s,;]+")
 
@@ -112,8 +127,34 @@ def _expiry(value: Any) -> str:
     raise vol.Invalid("expected a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
-_POSITIVE_INT = vol.All(vol.Coerce(int), vol.Range(min=1))
-_NON_NEGATIVE_INT = vol.All(vol.Coerce(int), vol.Range(min=0))
+def _whole_number(minimum: int) -> Any:
+    """Accept a whole number (100, 100.0, "100"); refuse 99.99, true and "1e3".
+
+    `vol.Coerce(int)` would cut 1.9 down to 1: the wrong service, or a smaller
+    order than asked for, is not a guess to make with money.
+    """
+
+    def validate(value: Any) -> int:
+        number: int | None = None
+        if isinstance(value, bool):
+            pass
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+            number = int(value.strip().partition(".")[0])
+        if number is None:
+            raise vol.Invalid(f"expected a whole number, got {str(value)[:20]!r}")
+        if not minimum <= number <= MAX_ID:
+            raise vol.Invalid(f"expected a whole number from {minimum} to {MAX_ID}")
+        return number
+
+    return validate
+
+
+_POSITIVE_INT = _whole_number(1)
+_NON_NEGATIVE_INT = _whole_number(0)
 _IDS = vol.Any(cv.string, [cv.string])
 _ENTRY: dict[vol.Marker, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
 
@@ -208,11 +249,17 @@ def _parse_ids(call: ServiceCall, field: str) -> list[int]:
     ids: list[int] = []
     for item in items:
         for part in filter(None, _ID_SEPARATORS.split(item)):
-            if not (part.isdecimal() and int(part) > 0):
+            # ASCII digits only, short enough to convert cheaply and show exactly.
+            if not (
+                part.isascii()
+                and part.isdigit()
+                and len(part) <= _MAX_ID_DIGITS
+                and 0 < int(part) <= MAX_ID
+            ):
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
                     translation_key="invalid_id",
-                    translation_placeholders={"field": field, "value": part},
+                    translation_placeholders={"field": field, "value": part[:20]},
                 )
             ids.append(int(part))
     if not ids:
@@ -239,12 +286,11 @@ def _panel_errors(
     try:
         yield
     except SmmPanelOrderStateUnknownError as err:
-        placeholders = _order_placeholders(coordinator, plan)
-        _create_order_state_unknown_issue(coordinator.hass, placeholders)
+        # The repair issue was raised where the order was sent.
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key=ISSUE_ORDER_STATE_UNKNOWN,
-            translation_placeholders=placeholders,
+            translation_placeholders=_order_placeholders(coordinator, plan),
         ) from err
     except SmmPanelAuthenticationError as err:
         coordinator.config_entry.async_start_reauth(coordinator.hass)
@@ -259,8 +305,19 @@ def _panel_errors(
             translation_placeholders={"message": err.message},
         ) from err
     except SmmPanelRateLimitError as err:
+        retry_after = _DEFAULT_RETRY_AFTER
+        if err.retry_after is not None:
+            retry_after = max(1, math.ceil(min(err.retry_after, 3600)))
         raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="rate_limited"
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"retry_after": str(retry_after)},
+        ) from err
+    except SmmPanelRedirectError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="panel_redirected",
+            translation_placeholders={"location": err.location},
         ) from err
     except SmmPanelConnectionError as err:
         raise HomeAssistantError(
@@ -293,15 +350,19 @@ def _order_placeholders(
     return placeholders
 
 
+@callback
 def _create_order_state_unknown_issue(
     hass: HomeAssistant, placeholders: dict[str, str]
 ) -> None:
-    """Raise a repair issue; one per lost reply, as each may be a distinct order."""
+    """Raise a repair issue; one per lost reply, as each may be a distinct order.
+
+    The log line leaves the link out: it names the user's social accounts.
+    """
     LOGGER.warning(
-        "No usable reply to an order for service %s (%s): check the panel before"
+        "No usable reply to an order for service %s on %s: check the panel before"
         " retrying",
         placeholders["service"],
-        placeholders["link"],
+        placeholders["panel"],
     )
     ir.async_create_issue(
         hass,
@@ -319,21 +380,84 @@ def _create_order_state_unknown_issue(
 
 
 async def _async_add_order(call: ServiceCall) -> ServiceResponse:
-    """Check an order against the services list and the balance, then place it."""
+    """Check an order against the catalogue and the balance, then place it.
+
+    Orders of one account are placed one at a time, from the balance check to
+    the panel's reply, so two calls cannot both spend the same money.
+    """
     coordinator = _get_coordinator(call)
     with _panel_errors(coordinator):
-        services = await coordinator.async_refresh_services()
+        services = await coordinator.async_refresh_services(max_wait=ACTION_MAX_WAIT)
     plan = plan_order(services, call.data)
-    await _async_check_balance(coordinator, plan)
     dry_run: bool = call.data[ATTR_DRY_RUN]
     currency = coordinator.data.balance.currency
     order_id: int | None = None
-    if not dry_run:
-        # Sent once, whatever happens: a second `add` is a second, paid order.
-        with _panel_errors(coordinator, plan):
-            order_id = await coordinator.client.async_add_order(plan.request)
-        LOGGER.info("Placed order %s for service %s", order_id, plan.service.service_id)
-        if call.data[ATTR_TRACK]:
+    if dry_run:
+        await _async_check_balance(coordinator, plan)
+    else:
+        async with coordinator.tracker.order_lock:
+            await _async_check_balance(coordinator, plan)
+            with _panel_errors(coordinator, plan):
+                order_id = await _async_place_order(
+                    coordinator, plan, track=call.data[ATTR_TRACK], currency=currency
+                )
+    return {
+        "order": order_id,
+        "service": plan.service.service_id,
+        "service_name": plan.service.name,
+        "estimated_charge": float(plan.estimated_charge),
+        "currency": currency,
+        "dry_run": dry_run,
+        "estimate_exact": plan.estimate_exact,
+    }
+
+
+async def _async_place_order(
+    coordinator: SmmPanelCoordinator, plan: OrderPlan, *, track: bool, currency: str
+) -> int:
+    """Send the order once and record its outcome, even if the caller goes away.
+
+    A script restarted or Home Assistant stopping cancels the caller; the
+    request and the bookkeeping after it run in a task of their own.
+    """
+    task = coordinator.hass.async_create_task(
+        _async_send_and_record(coordinator, plan, track=track, currency=currency),
+        f"{DOMAIN} place an order",
+        eager_start=True,
+    )
+    # Its outcome is recorded by the task itself; when the caller is gone,
+    # nobody else reads the exception.
+    task.add_done_callback(_retrieve_exception)
+    return await asyncio.shield(task)
+
+
+def _retrieve_exception(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def _async_send_and_record(
+    coordinator: SmmPanelCoordinator, plan: OrderPlan, *, track: bool, currency: str
+) -> int:
+    """Send `add` (never resent) and track the order or report it as unknown."""
+    tracker = coordinator.tracker
+    sent_at = time.monotonic()
+    try:
+        order_id = await coordinator.client.async_add_order(
+            plan.request, max_wait=ACTION_MAX_WAIT
+        )
+    except (SmmPanelOrderStateUnknownError, asyncio.CancelledError):
+        # No usable reply, or cancelled after the request may have left: the
+        # order may exist and may have been charged.
+        tracker.record_placed(plan.estimated_charge, sent_at)
+        _create_order_state_unknown_issue(
+            coordinator.hass, _order_placeholders(coordinator, plan)
+        )
+        raise
+    tracker.record_placed(plan.estimated_charge, sent_at)
+    LOGGER.info("Placed order %s for service %s", order_id, plan.service.service_id)
+    if track:
+        try:
             await coordinator.async_track(
                 [
                     TrackedOrder(
@@ -346,15 +470,11 @@ async def _async_add_order(call: ServiceCall) -> ServiceResponse:
                     )
                 ]
             )
-        _refresh_soon(coordinator)
-    return {
-        "order": order_id,
-        "service": plan.service.service_id,
-        "service_name": plan.service.name,
-        "estimated_charge": float(plan.estimated_charge),
-        "currency": currency,
-        "dry_run": dry_run,
-    }
+        except asyncio.CancelledError:
+            tracker.schedule_save()  # tracked in memory; written at the latest on stop
+            raise
+    _refresh_soon(coordinator)
+    return order_id
 
 
 async def _async_check_balance(
@@ -362,14 +482,19 @@ async def _async_check_balance(
 ) -> None:
     """Check the charge against the balance, read again if the last one is short.
 
-    The polled balance may be minutes old; a top-up since then should not
-    block the order, so a short balance is confirmed with the panel first.
+    The polled balance may be minutes old: orders sent since it was read are
+    taken off it, and a top-up since then should not block the order, so a
+    short balance is confirmed with the panel first.
     """
-    if plan.estimated_charge <= coordinator.data.balance.amount:
+    tracker = coordinator.tracker
+    reserved = tracker.placed_since(coordinator.balance_read_at)
+    if plan.estimated_charge <= coordinator.data.balance.amount - reserved:
         return
+    asked_at = time.monotonic()
     with _panel_errors(coordinator):
-        balance = await coordinator.client.async_get_balance()
-    check_balance(plan, balance)
+        balance = await coordinator.client.async_get_balance(max_wait=ACTION_MAX_WAIT)
+    reserved = tracker.placed_since(asked_at)
+    check_balance(plan, Balance(balance.amount - reserved, balance.currency))
 
 
 async def _async_order_status(call: ServiceCall) -> ServiceResponse:
@@ -377,7 +502,10 @@ async def _async_order_status(call: ServiceCall) -> ServiceResponse:
     coordinator = _get_coordinator(call)
     order_ids = _parse_ids(call, ATTR_ORDERS)
     with _panel_errors(coordinator):
-        statuses = await coordinator.client.async_get_orders_status(order_ids)
+        statuses = await coordinator.client.async_get_orders_status(
+            order_ids, max_wait=ACTION_MAX_WAIT
+        )
+    _reauth_if_refused(coordinator, statuses)
     return {ATTR_ORDERS: [_order_status_item(i, statuses[i]) for i in order_ids]}
 
 
@@ -402,7 +530,11 @@ async def _async_refill(call: ServiceCall) -> ServiceResponse:
     coordinator = _get_coordinator(call)
     order_ids = _parse_ids(call, ATTR_ORDERS)
     with _panel_errors(coordinator):
-        results = await coordinator.client.async_refill_orders(order_ids)
+        results = await coordinator.client.async_refill_orders(
+            order_ids, max_wait=ACTION_MAX_WAIT
+        )
+    # Refills that exist on the panel are tracked even if another batch failed.
+    _reauth_if_refused(coordinator, results)
     await coordinator.async_track_refills(
         {
             refill_id: order_id
@@ -424,7 +556,10 @@ async def _async_refill_status(call: ServiceCall) -> ServiceResponse:
     coordinator = _get_coordinator(call)
     refill_ids = _parse_ids(call, ATTR_REFILLS)
     with _panel_errors(coordinator):
-        statuses = await coordinator.client.async_get_refills_status(refill_ids)
+        statuses = await coordinator.client.async_get_refills_status(
+            refill_ids, max_wait=ACTION_MAX_WAIT
+        )
+    _reauth_if_refused(coordinator, statuses)
     return {ATTR_REFILLS: [_refill_status_item(i, statuses[i]) for i in refill_ids]}
 
 
@@ -445,7 +580,10 @@ async def _async_cancel(call: ServiceCall) -> ServiceResponse:
     coordinator = _get_coordinator(call)
     order_ids = _parse_ids(call, ATTR_ORDERS)
     with _panel_errors(coordinator):
-        results = await coordinator.client.async_cancel_orders(order_ids)
+        results = await coordinator.client.async_cancel_orders(
+            order_ids, max_wait=ACTION_MAX_WAIT
+        )
+    _reauth_if_refused(coordinator, results)
     if any(isinstance(result, CancelResult) for result in results.values()):
         _refresh_soon(coordinator)  # shows the refund and the canceled state
     return {ATTR_ORDERS: [_cancel_item(i, results[i]) for i in order_ids]}
@@ -461,7 +599,7 @@ async def _async_list_services(call: ServiceCall) -> ServiceResponse:
     """Return the services that match every filter given."""
     coordinator = _get_coordinator(call)
     with _panel_errors(coordinator):
-        services = await coordinator.async_refresh_services()
+        services = await coordinator.async_refresh_services(max_wait=ACTION_MAX_WAIT)
     return {
         "services": [
             _service_item(service)
@@ -511,7 +649,10 @@ async def _async_track_orders(call: ServiceCall) -> ServiceResponse:
     new_ids = [i for i in order_ids if i not in coordinator.tracker.orders]
     if new_ids:
         with _panel_errors(coordinator):
-            statuses = await coordinator.client.async_get_orders_status(new_ids)
+            statuses = await coordinator.client.async_get_orders_status(
+                new_ids, max_wait=ACTION_MAX_WAIT
+            )
+        _reauth_if_refused(coordinator, statuses)
         now = dt_util.utcnow()
         # The current status is the starting point: no event is fired for it.
         await coordinator.async_track(
@@ -534,13 +675,35 @@ async def _async_untrack_orders(call: ServiceCall) -> ServiceResponse:
 
 
 @callback
+def _reauth_if_refused(
+    coordinator: SmmPanelCoordinator, results: Mapping[int, Any]
+) -> None:
+    """Start reauthentication when a batch was refused for the key.
+
+    The other batches went through (refills and cancels happened), so their
+    results are returned; the refused batch's ids carry the error.
+    """
+    if any(
+        isinstance(result, ItemError)
+        and isinstance(result.cause, SmmPanelAuthenticationError)
+        for result in results.values()
+    ):
+        coordinator.config_entry.async_start_reauth(coordinator.hass)
+
+
+@callback
 def _refresh_soon(coordinator: SmmPanelCoordinator) -> None:
     """Poll again now, in the background, so balance and orders catch up.
 
     Not `async_request_refresh`: its debouncer drops a request made while a
-    refresh is running, and that refresh may predate this action.
+    refresh is running, and that refresh may predate this action. After a
+    reload, the entry's live coordinator polls (or none, while unloaded).
     """
-    coordinator.config_entry.async_create_task(
+    entry = coordinator.config_entry
+    if entry.state is not ConfigEntryState.LOADED:
+        return
+    coordinator = entry.runtime_data
+    entry.async_create_task(
         coordinator.hass,
         coordinator.async_refresh(),
         f"{DOMAIN} refresh after an action",

@@ -1,19 +1,58 @@
-"""Tracked orders and refills, kept with Home Assistant's storage helper."""
+"""Tracked orders and refills, kept with Home Assistant's storage helper.
+
+The tracked set of a config entry has one owner, `OrderTracker`, created once
+per entry id and kept in `hass.data` across reloads: an action that placed an
+order on a coordinator which was unloaded meanwhile still records it where the
+live coordinator (and the next save) sees it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
-from .api import ItemError, OrderState, OrderStatus, RefillState, RefillStatus
-from .const import DOMAIN, STORAGE_VERSION
+from .api import (
+    MAX_ID,
+    ItemError,
+    OrderState,
+    OrderStatus,
+    RefillState,
+    RefillStatus,
+)
+from .const import DOMAIN, LOGGER, STORAGE_VERSION
+
+_TRACKERS: HassKey[dict[str, OrderTracker]] = HassKey(f"{DOMAIN}_trackers")
+
+# After this many "no such order" replies in a row, an order is given up on.
+NOT_FOUND_LIMIT = 3
+_NOT_FOUND_MARKERS = ("incorrect order id", "invalid order id", "not found")
+
+# Money read back from storage is bounded like money read from the panel.
+_MAX_MONEY = Decimal(10) ** 12
+# Texts from the panel kept per order (status, error, currency): a panel that
+# sends a novel is not stored, shown and saved on every change.
+MAX_TEXT = 200
+
+
+def _short(text: str | None) -> str | None:
+    return text if text is None or len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
+def is_not_found(error: ItemError) -> bool:
+    """Return True when the panel said it has no such order (not a failed batch)."""
+    if getattr(error, "cause", None) is not None:
+        return False
+    folded = error.message.casefold()
+    return any(marker in folded for marker in _NOT_FOUND_MARKERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +72,15 @@ class TrackedOrder:
     currency: str | None = None
     error: str | None = None
     finished_at: datetime | None = None
+    not_found: int = 0
+
+    @property
+    def is_finished(self) -> bool:
+        """Return True when the order will not be polled any more.
+
+        Final states, and orders the panel kept saying it does not know.
+        """
+        return self.state.is_final or self.finished_at is not None
 
     @property
     def progress(self) -> float | None:
@@ -47,16 +95,31 @@ class TrackedOrder:
     def updated(self, status: OrderStatus | ItemError, now: datetime) -> TrackedOrder:
         """Return this order as a fresh status (or a per-order error) leaves it."""
         if isinstance(status, ItemError):
-            return replace(self, error=status.message)
+            error = _short(status.message)
+            if not is_not_found(status):
+                return replace(self, error=error, not_found=0)
+            not_found = self.not_found + 1
+            if not_found < NOT_FOUND_LIMIT:
+                return replace(self, error=error, not_found=not_found)
+            # The panel does not know this order (deleted there, or an id
+            # typed by hand): stop polling it, keep the panel's words.
+            return replace(
+                self,
+                state=OrderState.UNKNOWN,
+                error=error,
+                not_found=not_found,
+                finished_at=now,
+            )
         return replace(
             self,
             state=status.state,
-            raw_status=status.raw_status,
+            raw_status=_short(status.raw_status),
             charge=status.charge,
             start_count=status.start_count,
             remains=status.remains,
-            currency=status.currency or self.currency,
+            currency=_short(status.currency) or self.currency,
             error=None,
+            not_found=0,
             finished_at=now if status.state.is_final else None,
         )
 
@@ -69,16 +132,28 @@ class TrackedOrder:
         return data
 
     @classmethod
-    def from_storage(cls, data: Mapping[str, Any]) -> TrackedOrder:
-        """Rebuild from `as_storage` output."""
-        fields = dict(data)
-        fields["state"] = OrderState(fields.get("state", OrderState.UNKNOWN))
-        if fields.get("charge") is not None:
-            fields["charge"] = Decimal(fields["charge"])
-        if fields.get("finished_at"):
-            fields["finished_at"] = dt_util.parse_datetime(fields["finished_at"])
-        known = set(cls.__dataclass_fields__)
-        return cls(**{key: value for key, value in fields.items() if key in known})
+    def from_storage(cls, data: Any) -> TrackedOrder:
+        """Rebuild from `as_storage` output; ValueError or TypeError if unusable."""
+        if not isinstance(data, Mapping):
+            raise TypeError("not an object")
+        charge = data.get("charge")
+        finished_at = data.get("finished_at")
+        return cls(
+            order_id=_stored_id(data.get("order_id")),
+            service_id=_stored_int(data.get("service_id"), minimum=1),
+            service_name=_stored_text(data.get("service_name")),
+            link=_stored_text(data.get("link")),
+            quantity=_stored_int(data.get("quantity")),
+            state=OrderState(data.get("state", OrderState.UNKNOWN)),
+            raw_status=_stored_text(data.get("raw_status")),
+            charge=None if charge is None else _stored_money(charge),
+            start_count=_stored_int(data.get("start_count")),
+            remains=_stored_int(data.get("remains")),
+            currency=_stored_text(data.get("currency")),
+            error=_stored_text(data.get("error")),
+            finished_at=None if not finished_at else _stored_time(finished_at),
+            not_found=_stored_int(data.get("not_found")) or 0,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +166,17 @@ class TrackedRefill:
     raw_status: str | None = None
     error: str | None = None
 
+    @property
+    def is_finished(self) -> bool:
+        """Return True when the refill will not change any more."""
+        return self.state.is_final
+
     def updated(self, status: RefillStatus | ItemError) -> TrackedRefill:
         """Return this refill as a fresh status (or an error) leaves it."""
         if isinstance(status, ItemError):
-            return replace(self, error=status.message)
+            return replace(self, error=_short(status.message))
         return replace(
-            self, state=status.state, raw_status=status.raw_status, error=None
+            self, state=status.state, raw_status=_short(status.raw_status), error=None
         )
 
     def as_storage(self) -> dict[str, Any]:
@@ -106,11 +186,55 @@ class TrackedRefill:
         return data
 
     @classmethod
-    def from_storage(cls, data: Mapping[str, Any]) -> TrackedRefill:
-        """Rebuild from `as_storage` output."""
-        fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
-        fields["state"] = RefillState(fields.get("state", RefillState.UNKNOWN))
-        return cls(**fields)
+    def from_storage(cls, data: Any) -> TrackedRefill:
+        """Rebuild from `as_storage` output; ValueError or TypeError if unusable."""
+        if not isinstance(data, Mapping):
+            raise TypeError("not an object")
+        return cls(
+            refill_id=_stored_id(data.get("refill_id")),
+            order_id=_stored_int(data.get("order_id"), minimum=1),
+            state=RefillState(data.get("state", RefillState.UNKNOWN)),
+            raw_status=_stored_text(data.get("raw_status")),
+            error=_stored_text(data.get("error")),
+        )
+
+
+def _stored_id(value: Any) -> int:
+    """Read back an id: a JSON integer from 1 to MAX_ID."""
+    if type(value) is not int or not 1 <= value <= MAX_ID:
+        raise ValueError(f"not an id from 1 to {MAX_ID}")
+    return value
+
+
+def _stored_int(value: Any, *, minimum: int = 0) -> int | None:
+    """Read back an optional id or count, in the range the panel may use."""
+    if value is None:
+        return None
+    if type(value) is not int or not minimum <= value <= MAX_ID:
+        raise ValueError(f"not an integer from {minimum} to {MAX_ID}")
+    return value
+
+
+def _stored_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError("not a text")
+
+
+def _stored_money(value: Any) -> Decimal:
+    if not isinstance(value, str) or len(value) > 32:
+        raise ValueError("not an amount")
+    amount = Decimal(value)  # raises InvalidOperation, a ValueError
+    if not amount.is_finite() or abs(amount) >= _MAX_MONEY:
+        raise ValueError("not an amount")
+    return amount
+
+
+def _stored_time(value: Any) -> datetime:
+    moment = dt_util.parse_datetime(value) if isinstance(value, str) else None
+    if moment is None:
+        raise ValueError("not a time")
+    return moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +254,11 @@ class RefillChange:
 
 
 class OrderTracker:
-    """The orders and refills one config entry follows, persisted on change."""
+    """The orders and refills one config entry follows, persisted on change.
+
+    Also the account's ledger for placing orders: one order at a time, and the
+    estimates of orders placed since the balance was last read.
+    """
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Create the tracker; call `async_load` before use."""
@@ -139,6 +267,12 @@ class OrderTracker:
         )
         self._orders: dict[int, TrackedOrder] = {}
         self._refills: dict[int, TrackedRefill] = {}
+        self._loaded = False
+        self._removed = False
+        self._listener: Callable[[], None] | None = None
+        # Held from the balance check to the end of the `add` request.
+        self.order_lock = asyncio.Lock()
+        self._placed: list[tuple[float, Decimal]] = []
 
     @property
     def orders(self) -> Mapping[int, TrackedOrder]:
@@ -150,34 +284,84 @@ class OrderTracker:
         """Return the tracked refills by id."""
         return self._refills
 
+    @callback
+    def set_listener(self, listener: Callable[[], None] | None) -> None:
+        """Tell the live coordinator when the tracked set changes."""
+        self._listener = listener
+
     async def async_load(self) -> None:
-        """Read the tracked orders and refills from storage."""
-        data = await self._store.async_load() or {}
-        self._orders = {
-            order.order_id: order
-            for order in map(TrackedOrder.from_storage, data.get("orders", []))
-        }
-        self._refills = {
-            refill.refill_id: refill
-            for refill in map(TrackedRefill.from_storage, data.get("refills", []))
+        """Read the tracked orders and refills from storage, once.
+
+        A record that cannot be read is skipped (with one warning) instead of
+        keeping the whole account from loading.
+        """
+        if self._loaded:
+            return
+        data = await self._store.async_load()
+        if not isinstance(data, Mapping):
+            data = {}
+        orders, bad_orders = _load_records(data.get("orders"), TrackedOrder)
+        refills, bad_refills = _load_records(data.get("refills"), TrackedRefill)
+        if bad_orders or bad_refills:
+            LOGGER.warning(
+                "Skipped %d tracked order(s) and %d refill(s) that could not be"
+                " read from %s",
+                bad_orders,
+                bad_refills,
+                self._store.path,
+            )
+        self._orders = {order.order_id: order for order in orders}
+        self._refills = {refill.refill_id: refill for refill in refills}
+        self._loaded = True
+
+    def _data_to_save(self) -> dict[str, Any]:
+        return {
+            "orders": [order.as_storage() for order in self._orders.values()],
+            "refills": [refill.as_storage() for refill in self._refills.values()],
         }
 
     async def async_save(self) -> None:
         """Write everything to storage now."""
-        await self._store.async_save(
-            {
-                "orders": [order.as_storage() for order in self._orders.values()],
-                "refills": [refill.as_storage() for refill in self._refills.values()],
-            }
-        )
+        if not self._removed:
+            await self._store.async_save(self._data_to_save())
+
+    @callback
+    def schedule_save(self) -> None:
+        """Save soon, and at the latest when Home Assistant writes its last data.
+
+        For bookkeeping that may be cancelled before it could await a save.
+        """
+        if not self._removed:
+            self._store.async_delay_save(self._data_to_save, 0)
 
     async def async_remove(self) -> None:
         """Delete the storage file (the config entry is being removed)."""
+        self._removed = True
         await self._store.async_remove()
 
+    @callback
+    def notify(self) -> None:
+        """Let the live coordinator show the new tracked set."""
+        if self._listener is not None:
+            self._listener()
+
+    # --- the ledger of orders placed -----------------------------------------
+
+    @callback
+    def record_placed(self, estimate: Decimal, sent_at: float) -> None:
+        """Remember the estimate of an order sent at `sent_at` (time.monotonic())."""
+        self._placed.append((sent_at, estimate))
+
+    def placed_since(self, moment: float | None) -> Decimal:
+        """Return the estimates of orders sent after `moment` (monotonic time)."""
+        self._placed = [
+            item for item in self._placed if moment is None or item[0] > moment
+        ]
+        return sum((estimate for _, estimate in self._placed), Decimal(0))
+
     def active_order_ids(self) -> list[int]:
-        """Return the ids of tracked orders that are not final."""
-        return [i for i, order in self._orders.items() if not order.state.is_final]
+        """Return the ids of tracked orders that are still polled."""
+        return [i for i, order in self._orders.items() if not order.is_finished]
 
     def active_refill_ids(self) -> list[int]:
         """Return the ids of tracked refills that are not final."""
@@ -261,8 +445,8 @@ def _apply_statuses[Record: (TrackedOrder, TrackedRefill), Status](
     dirty = False
     for record_id, status in statuses.items():
         current = records.get(record_id)
-        # A final record is never asked for again: a reply about it is stale.
-        if current is None or current.state.is_final:
+        # A finished record is never asked for again: a reply about it is stale.
+        if current is None or current.is_finished:
             continue
         updated = update(current, status)
         if updated == current:
@@ -272,3 +456,35 @@ def _apply_statuses[Record: (TrackedOrder, TrackedRefill), Status](
         if updated.state is not current.state:
             changed.append((current, updated))
     return changed, dirty
+
+
+def _load_records[Record: (TrackedOrder, TrackedRefill)](
+    value: Any, record_type: type[Record]
+) -> tuple[list[Record], int]:
+    """Read stored records; return those readable and how many were skipped."""
+    if value is None:
+        return [], 0
+    if not isinstance(value, list):
+        return [], 1
+    records: list[Record] = []
+    for item in value:
+        try:
+            records.append(record_type.from_storage(item))
+        except (ValueError, TypeError, ArithmeticError):
+            continue
+    return records, len(value) - len(records)
+
+
+async def async_get_tracker(hass: HomeAssistant, entry_id: str) -> OrderTracker:
+    """Return the loaded tracker of a config entry, the same one across reloads."""
+    trackers = hass.data.setdefault(_TRACKERS, {})
+    if (tracker := trackers.get(entry_id)) is None:
+        tracker = trackers[entry_id] = OrderTracker(hass, entry_id)
+    await tracker.async_load()
+    return tracker
+
+
+async def async_remove_tracker(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget a removed entry's tracked orders, in memory and in storage."""
+    tracker = hass.data.setdefault(_TRACKERS, {}).pop(entry_id, None)
+    await (tracker or OrderTracker(hass, entry_id)).async_remove()

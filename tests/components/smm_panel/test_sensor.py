@@ -79,8 +79,14 @@ async def test_entities(
     mock_config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Every entity with its state and attributes, as a user sees them."""
+    """Every entity with its state and attributes, as a user sees them.
+
+    The first refresh finds the partial order changed since it was stored: the
+    event entity shows that event, at the (frozen) time it was found.
+    """
+    freezer.move_to("2026-11-27T12:00:00+00:00")
     partial = panel.create_order(1, 1000, link="https://instagram.com/p/a")
     panel.set_order_status(partial.order_id, "Partial", remains=157)
     running = panel.create_order(2, 200, link="https://instagram.com/p/b")

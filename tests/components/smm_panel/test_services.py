@@ -474,7 +474,7 @@ async def test_config_entry_id_problems(
         ),
         (
             Fault("http429", times=3),
-            "The panel is receiving too many requests with this key",
+            "The panel is limiting the requests made with this key",
         ),
         (
             Fault("http500", times=3),

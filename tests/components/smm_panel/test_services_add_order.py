@@ -106,6 +106,7 @@ async def test_dry_run_sends_nothing(
         "estimated_charge": 9.6,
         "currency": "USD",
         "dry_run": True,
+        "estimate_exact": True,
     }
     assert panel.count("add") == 0
     assert panel.orders == {}
@@ -153,6 +154,7 @@ async def test_dry_run_sends_nothing(
                 "username": "smmqueen",
                 "min": 50,
                 "max": 100,
+                "posts": 1,
                 "delay": 30,
                 "expiry": date(2026, 1, 5),
             },
@@ -293,19 +295,34 @@ async def test_list_field_is_sent_newline_separated(
                 "max": 60,
                 "delay": 0,
             },
-            r"Service 18 \(.*\) is a subscription and takes no link",
+            r"Service 18 \(.*\) of type Subscriptions takes no link",
         ),
         (
             {"service": 18},
-            "of type Subscriptions needs these fields: username, min, max, delay",
+            "of type Subscriptions needs these fields: username, min, max, posts,"
+            " delay",
         ),
         (
-            {"service": 18, "username": "x", "min": 200, "max": 100, "delay": 0},
+            {
+                "service": 18,
+                "username": "x",
+                "min": 200,
+                "max": 100,
+                "posts": 1,
+                "delay": 0,
+            },
             r"min \(200\) and max \(100\) must be within this service's limits"
             r" \(50 to 10000\), with min not above max",
         ),
         (
-            {"service": 18, "username": "x", "min": 10, "max": 100, "delay": 0},
+            {
+                "service": 18,
+                "username": "x",
+                "min": 10,
+                "max": 100,
+                "posts": 1,
+                "delay": 0,
+            },
             r"min \(10\) and max \(100\) must be within",
         ),
         (
