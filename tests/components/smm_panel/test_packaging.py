@@ -785,3 +785,43 @@ def test_license() -> None:
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "Apache License" in text
     assert "Version 2.0, January 2004" in text
+
+
+# --- what the HACS action checks in the repository's files ------------------
+#
+# Mirrors hacs/integration's custom_components/hacs/utils/validate.py; the
+# action's other checks (description, topics, issues, brands registration,
+# the licence GitHub detects) are repository settings on GitHub.
+
+
+def test_hacs_schemas(manifest: dict[str, Any]) -> None:
+    """hacs.json and the manifest pass the schemas the HACS action applies."""
+    hacs_json = vol.Schema(
+        {
+            vol.Optional("content_in_root"): bool,
+            vol.Optional("country"): vol.Any(str, [str]),
+            vol.Optional("filename"): str,
+            vol.Optional("hacs"): str,
+            vol.Optional("hide_default_branch"): bool,
+            vol.Optional("homeassistant"): str,
+            vol.Optional("persistent_directory"): str,
+            vol.Optional("render_readme"): bool,
+            vol.Optional("zip_release"): bool,
+            vol.Required("name"): str,
+        },
+        extra=vol.PREVENT_EXTRA,
+    )
+    integration_manifest = vol.Schema(
+        {
+            vol.Required("codeowners"): list,
+            vol.Required("documentation"): cv.url,
+            vol.Required("domain"): str,
+            vol.Required("issue_tracker"): cv.url,
+            vol.Required("name"): str,
+            vol.Required("version"): vol.Coerce(AwesomeVersion),
+        },
+        extra=vol.ALLOW_EXTRA,
+    )
+    hacs_json(_load_json(ROOT / "hacs.json"))
+    integration_manifest(manifest)
+    assert (ROOT / "README.md").is_file()  # render_readme
