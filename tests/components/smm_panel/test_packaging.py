@@ -568,6 +568,73 @@ def test_translation_strings_hassfest(language: str) -> None:
     assert problems == {}
 
 
+RE_TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+
+
+def _hassfest_structure_problems(data: Mapping[str, Any]) -> list[str]:
+    """Return what hassfest's translation schema refuses in a file's shape."""
+    problems = []
+    for flow in ("config", "options"):
+        for step_id, step in data.get(flow, {}).get("step", {}).items():
+            extra = set(step.get("data_description", {})) - set(step.get("data", {}))
+            problems.extend(
+                f"{flow}.step.{step_id}.data_description.{key} is not in data"
+                for key in sorted(extra)
+            )
+    keys: list[tuple[str, str]] = [
+        *((f"exceptions.{key}", key) for key in data.get("exceptions", {})),
+        *((f"issues.{key}", key) for key in data.get("issues", {})),
+    ]
+    for name, service in data.get("services", {}).items():
+        keys.append((f"services.{name}", name))
+        for part in ("fields", "sections"):
+            keys.extend(
+                (f"services.{name}.{part}.{key}", key) for key in service.get(part, {})
+            )
+    for platform, entities in data.get("entity", {}).items():
+        for key, entity in entities.items():
+            keys.append((f"entity.{platform}.{key}", key))
+            states = dict(entity.get("state", {}))
+            for attribute in entity.get("state_attributes", {}).values():
+                states |= attribute.get("state", {})
+            for state, text in states.items():
+                keys.append((f"entity.{platform}.{key}.state.{state}", state))
+                if PLACEHOLDER.search(text):
+                    problems.append(
+                        f"entity.{platform}.{key}.state.{state}: placeholder"
+                    )
+    problems.extend(
+        f"{where}: invalid translation key"
+        for where, key in keys
+        if not RE_TRANSLATION_KEY.match(key)
+    )
+    return problems
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_translation_structure_hassfest(language: str) -> None:
+    """The translation files have the shape hassfest's schema wants."""
+    data = _load_json(TRANSLATIONS / f"{language}.json")
+    assert _hassfest_structure_problems(data) == []
+
+
+def test_hassfest_structure_check_refuses() -> None:
+    """The structure check finds what hassfest refuses."""
+    bad = {
+        "options": {
+            "step": {
+                "init": {
+                    "data": {"a": "A"},
+                    "data_description": {"scan_interval": "gone"},
+                }
+            }
+        },
+        "exceptions": {"Bad-Key_": {"message": "x"}},
+        "entity": {"sensor": {"order": {"state": {"done": "Done {x}"}}}},
+    }
+    assert len(_hassfest_structure_problems(bad)) == 3
+
+
 @pytest.mark.parametrize(
     "text",
     [
