@@ -191,9 +191,16 @@ async def test_refill_during_a_reload_is_tracked_by_the_live_entry(
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     response = await call
     await hass.async_block_till_done()
-    await poll(hass)
-
     refill_id = response["refills"][0]["refill"]
+
+    # The live entry polls the refill, and its next save keeps it.
+    panel.reset_log()
+    await poll(hass)
+    assert any(str(refill_id) in str(r.params) for r in panel.requests), (
+        "the refill is not polled"
+    )
+    other = panel.create_order(1, 1000)
+    await call_action(hass, "track_orders", orders=[other.order_id])
     refills = hass_storage[storage_key(loaded_entry)]["data"]["refills"]
     assert [r["refill_id"] for r in refills] == [refill_id]
 
@@ -836,3 +843,39 @@ async def test_changes_found_by_a_reload_reach_the_event_entity(
     assert event_state.attributes["event_type"] == "completed"
     await poll(hass)
     assert len(events) == 1
+
+
+# --- 20. redirects -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [("add", FOLLOWERS), ("status", {"orders": [23501]})],
+    ids=["add_order", "order_status"],
+)
+async def test_redirect_is_reported_not_followed(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    panel: PanelSimulator,
+    loaded_entry: MockConfigEntry,
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    """20: a 307 is reported with where it pointed; the key goes nowhere else."""
+    elsewhere = "https://elsewhere.example/api/v2?key=hunter2"
+
+    def reply(form: Mapping[str, str]) -> Response | None:
+        if form.get("action") != action:
+            return None
+        return Response(307, "", headers={"Location": elsewhere})
+
+    answer(monkeypatch, panel, reply)
+    with pytest.raises(HomeAssistantError) as err:
+        await call_action(
+            hass, "add_order" if action == "add" else "order_status", **data
+        )
+    assert err.value.translation_key == "panel_redirected"
+    location = err.value.translation_placeholders["location"]
+    assert location.startswith("https://elsewhere.example/api/v2")
+    assert "hunter2" not in location
+    assert not order_issues(hass)  # a 307 was not processed: nothing was placed
