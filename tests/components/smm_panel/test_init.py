@@ -30,7 +30,7 @@ from custom_components.smm_panel.const import (
     CONF_RETENTION_HOURS,
     DOMAIN,
 )
-from custom_components.smm_panel.entity import panel_site_url
+from custom_components.smm_panel.entity import panel_host, panel_site_url
 from simulator import PanelSimulator, SimulatorServer
 
 from ...conftest import API_KEY
@@ -163,6 +163,8 @@ async def test_device_link_has_no_secret_of_the_url(
         ("https://user:pw@smmqueen.com:8443/api/v2?key=1", "https://smmqueen.com:8443"),
         ("https://smmqueen.com/api/v2", "https://smmqueen.com"),
         ("http://[::1", None),
+        ("ftp://smmqueen.com/api/v2", None),
+        ("https:///api/v2", None),
     ],
 )
 async def test_device_link_is_accepted_by_home_assistant(
@@ -289,3 +291,17 @@ async def test_readme_automation_refreshes_while_orders_are_active(
     await next_minute()
     assert panel.count("balance") == 1
     assert panel.count("status") == 1
+
+
+@pytest.mark.parametrize(
+    ("api_url", "name"),
+    [
+        ("https://user:pw@SMMQueen.com/api/v2?key=1", "smmqueen.com"),
+        ("http://[::1]:8080/api/v2", "::1"),
+        ("http://[::1", "SMM panel"),
+        ("not a url", "SMM panel"),
+    ],
+)
+def test_panel_name(api_url: str, name: str) -> None:
+    """A panel is named after its host only; an unusable URL gets a plain name."""
+    assert panel_host(api_url) == name
