@@ -535,3 +535,12 @@ async def test_hostile_status_text_bounded(
     assert status.raw_status is not None
     assert len(status.raw_status) == 255
     assert status.currency == "U" * 16
+
+
+@pytest.mark.parametrize("value", [[1], {"a": 1}, "x" * 100, "abc", "--5"], ids=repr)
+def test_non_numbers_are_absent(value: Any) -> None:
+    """A value that is no number at all is None (lenient), not an error."""
+    status = OrderStatus.from_json(
+        1, {"status": "Pending", "remains": value, "charge": value}
+    )
+    assert (status.remains, status.charge) == (None, None)

@@ -382,3 +382,27 @@ async def test_max_wait_zero_sends_when_there_is_room(
     with pytest.raises(SmmPanelConnectionError):
         await client.async_get_balance(max_wait=0)
     assert panel.count("balance") == 2
+
+
+def test_budget_must_allow_a_request(make_client: ClientFactory) -> None:
+    """A budget of 0 would block every call for ever: refused at once."""
+    with pytest.raises(ValueError, match="at least 1"):
+        make_client(max_requests_per_minute=0)
+
+
+async def test_budget_wait_for_a_slot_in_flight(
+    make_client: ClientFactory, fixed_panel: FixedPanel
+) -> None:
+    """27: when every slot is in flight, max_wait bounds the wait for a reply."""
+    client = make_client(fixed_panel.url, max_requests_per_minute=1, rate_window=0.05)
+    fixed_panel.queue(BALANCE, delay=2.0)
+    fixed_panel.reply(BALANCE)
+    slow = asyncio.ensure_future(client.async_get_balance())
+    await asyncio.sleep(0)  # it takes the only slot before its first real wait
+    with pytest.raises(SmmPanelRateLimitError) as exc_info:
+        await client.async_get_balance(max_wait=0.1)
+    assert not exc_info.value.from_panel
+    assert exc_info.value.retry_after == 0.05
+    await slow
+    await client.async_get_balance()  # the slot is back after its window
+    assert len(fixed_panel.forms) == 2

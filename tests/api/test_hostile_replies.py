@@ -323,10 +323,14 @@ class _Target:
     def __init__(self) -> None:
         self.url = ""
         self.hits: list[dict[str, str]] = []
+        self.content_type = "application/json"
 
     async def handle(self, request: web.Request) -> web.Response:
         self.hits.append({k: str(v) for k, v in (await request.post()).items()})
-        return web.json_response({"balance": "666", "order": 666})
+        return web.Response(
+            body=b'{"balance": "666", "order": 666}',
+            headers={"Content-Type": self.content_type},
+        )
 
 
 @pytest.fixture
@@ -528,3 +532,32 @@ async def test_connection_error_names_no_url_secret(
         await client.async_get_balance()
     _clean(bad_url_info.value, "pa55word")
     assert "pa55word" not in repr(client)
+
+
+def test_redact_url_of_a_broken_object() -> None:
+    """9: even an object whose str() fails gives a text."""
+
+    class Broken:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    assert redact_url(Broken()) == REDACTED  # type: ignore[arg-type]
+
+
+async def test_malformed_location(
+    fixed_panel: FixedPanel, fixed_client: SmmPanelClient
+) -> None:
+    """20: a Location that is no valid URL is still shown redacted."""
+    fixed_panel.reply(
+        raw="", status=302, headers={"Location": "http://u:pw@[::1/x?key=abc"}
+    )
+    with pytest.raises(SmmPanelRedirectError) as exc_info:
+        await fixed_client.async_get_balance()
+    assert exc_info.value.location == f"http://{REDACTED}@[::1/x?key={REDACTED}"
+
+
+async def test_unknown_charset(target: _Target, session: aiohttp.ClientSession) -> None:
+    """A reply naming a charset that does not exist is read as UTF-8."""
+    target.content_type = "application/json; charset=no-such-charset"
+    client = SmmPanelClient(session, API_KEY, target.url + "/api/v2", retries=0)
+    assert str((await client.async_get_balance()).amount) == "666"

@@ -253,8 +253,6 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
         return None
     if isinstance(value, str):
         return value[:limit]
-    if isinstance(value, bool | int | float | Decimal):
-        return short_repr(value)[:limit]
     return short_repr(value)[:limit]
 
 

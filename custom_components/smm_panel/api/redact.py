@@ -43,11 +43,7 @@ def redact_url(url: str) -> str:
             netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
         query = _redact_params(parts.query) if parts.query else ""
         fragment = _redact_params(parts.fragment) if parts.fragment else ""
-        redacted = urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
-        # urlunsplit drops an empty "?" or "#"; keep them so nothing shifts.
-        if text.endswith("?") and not redacted.endswith("?"):
-            redacted += "?"
-        return redacted
+        return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
     except Exception:  # malformed: redact by pattern instead
         text = _USERINFO.sub(rf"\1{REDACTED}@", text)
         return _PARAM.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{REDACTED}", text)
