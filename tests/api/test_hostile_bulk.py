@@ -161,3 +161,13 @@ async def test_panel_item_errors_have_no_cause(
         2: ItemError("No reply from the panel for this id"),
     }
     assert all(isinstance(v, ItemError) and v.cause is None for v in result.values())
+
+
+async def test_every_batch_failed_and_one_for_the_key(
+    fixed_panel: FixedPanel, one_at_a_time: SmmPanelClient
+) -> None:
+    """13: when every batch failed, a refused key is what is raised."""
+    fixed_panel.queue(raw="down", status=500)
+    fixed_panel.queue(AUTH)
+    with pytest.raises(SmmPanelAuthenticationError):
+        await one_at_a_time.async_get_orders_status(IDS)

@@ -249,7 +249,7 @@ async def test_budget_shared_by_reads_and_writes(
     err = exc_info.value
     assert not err.from_panel
     assert err.retry_after is not None
-    assert 59.0 < err.retry_after <= 60.0
+    assert 50.0 < err.retry_after <= 60.0  # a window after the first reply
     assert "retry after" in str(err)
     with pytest.raises(SmmPanelRateLimitError):
         await client.async_get_order_status(order, max_wait=10)

@@ -3,7 +3,14 @@
 Self-contained: no Home Assistant import, so it can be published on its own.
 """
 
-from .client import BATCH_SIZE, DEFAULT_API_URL, SmmPanelClient
+from .client import (
+    BATCH_SIZE,
+    DEFAULT_API_URL,
+    DEFAULT_MAX_REQUESTS_PER_MINUTE,
+    DEFAULT_RATE_WINDOW,
+    MAX_REPLY_BYTES,
+    SmmPanelClient,
+)
 from .exceptions import (
     SmmPanelAuthenticationError,
     SmmPanelConnectionError,
@@ -25,6 +32,7 @@ from .models import (
     Balance,
     CancelResult,
     ItemError,
+    NumberRangeError,
     OrderRequest,
     OrderStatus,
     RefillStatus,
@@ -43,15 +51,19 @@ from .status import (
 __all__ = [
     "BATCH_SIZE",
     "DEFAULT_API_URL",
+    "DEFAULT_MAX_REQUESTS_PER_MINUTE",
+    "DEFAULT_RATE_WINDOW",
     "FINAL_ORDER_STATES",
     "LIST_FIELDS",
     "MAX_COUNT",
     "MAX_ID",
     "MAX_MONEY",
     "MAX_MONEY_DECIMALS",
+    "MAX_REPLY_BYTES",
     "Balance",
     "CancelResult",
     "ItemError",
+    "NumberRangeError",
     "OrderRequest",
     "OrderState",
     "OrderStatus",

@@ -505,11 +505,11 @@ class SmmPanelClient:
         for failure in failures:
             if not isinstance(failure, SmmPanelError):
                 raise failure
-        if failures and len(failures) == len(parts):
-            raise failures[0]
         auth = next(
             (f for f in failures if isinstance(f, SmmPanelAuthenticationError)), None
         )
+        if failures and len(failures) == len(parts):
+            raise auth or failures[0]  # a refused key first: reauth must start
         if auth is not None and not any(
             not isinstance(value, ItemError)
             for part in parts
