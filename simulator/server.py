@@ -19,6 +19,7 @@ from .faults import (
     HTTP500,
     KEY_REVOKED,
     MALFORMED_JSON,
+    RATE_LIMIT_MESSAGE,
     RESET,
     TIMEOUT,
     WRONG_SHAPE,
@@ -211,13 +212,24 @@ class SimulatorServer:
         if not data:
             self.sim.rate_limit = None
             return web.json_response({"ok": True})
-        known = {"limit", "window", "as_text", "retry_after", "message"}
-        try:
-            self.sim.rate_limit = RateLimit(
-                **{k: v for k, v in data.items() if k in known}
+        limit, window = data.get("limit", 120), data.get("window", 60.0)
+        if (
+            type(limit) is not int
+            or limit < 1
+            or type(window) not in (int, float)
+            or window <= 0
+        ):
+            return web.json_response(
+                {"error": "limit must be an integer >= 1, window a number > 0"},
+                status=400,
             )
-        except TypeError as err:
-            return web.json_response({"error": str(err)}, status=400)
+        self.sim.rate_limit = RateLimit(
+            limit=limit,
+            window=float(window),
+            as_text=bool(data.get("as_text", True)),
+            retry_after=bool(data.get("retry_after", False)),
+            message=str(data.get("message", RATE_LIMIT_MESSAGE)),
+        )
         return web.json_response({"ok": True})
 
     async def _reset_faults(self, request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 import inspect
 from typing import Any
 
+import aiohttp
 import pytest
 
 from custom_components.smm_panel.api import (
@@ -406,3 +407,30 @@ async def test_budget_wait_for_a_slot_in_flight(
     await slow
     await client.async_get_balance()  # the slot is back after its window
     assert len(fixed_panel.forms) == 2
+
+
+def test_rate_window_must_be_positive(make_client: ClientFactory) -> None:
+    """A window of 0 s would be no budget at all: refused at once."""
+    with pytest.raises(ValueError, match="rate_window"):
+        make_client(rate_window=0)
+
+
+async def test_simulator_rate_limit_endpoint(
+    make_client: ClientFactory, panel: PanelSimulator, panel_url: str
+) -> None:
+    """The simulator's rate limit can be set and removed over HTTP too."""
+    control = panel_url.removesuffix("/api/v2") + "/_sim/rate_limit"
+    client = make_client(max_requests_per_minute=None, retries=0)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(control, json={"limit": 1, "window": 60}) as reply:
+            assert reply.status == 200
+        await client.async_get_balance()
+        with pytest.raises(SmmPanelRateLimitError, match="Rate limit exceeded"):
+            await client.async_get_balance()
+        async with session.post(control, json={"limit": "x"}) as reply:
+            assert reply.status == 400  # and the limit set before stays
+        async with session.post(control, json={}) as reply:
+            assert reply.status == 200
+    assert panel.rate_limit is None
+    fresh = make_client(max_requests_per_minute=None, retries=0)
+    await fresh.async_get_balance()

@@ -89,7 +89,13 @@ def _item_error(value: Any) -> ItemError | None:
 
 
 class _Wait:
-    """The waiting one public call may still do (`max_wait`; None: no bound)."""
+    """The waiting one public call may still do (`max_wait`; None: no bound).
+
+    Sleeps (backoff, Retry-After, a budget slot freeing at a known time) count
+    as planned, so the bound never depends on how fast the machine is; only a
+    wait for a request in flight to end is measured. The batches of a bulk
+    call share one bound.
+    """
 
     __slots__ = ("left",)
 
@@ -229,6 +235,8 @@ class SmmPanelClient:
         """Create a client; the session belongs to the caller."""
         if max_requests_per_minute is not None and max_requests_per_minute < 1:
             raise ValueError("max_requests_per_minute must be at least 1")
+        if not rate_window > 0:
+            raise ValueError("rate_window must be more than 0 seconds")
         self._session = session
         self._api_key = api_key
         self.api_url = api_url
