@@ -79,8 +79,10 @@ def _entry_account_id(entry: SmmPanelConfigEntry) -> str:
 def is_local_host(host: str) -> bool:
     """Return True for a host on the user's own machine or network.
 
-    Loopback and private-range addresses, `localhost` and mDNS `.local` names.
-    Any other name is taken as public: where it resolves is not known here.
+    Addresses that are not routed on the internet (loopback, private ranges,
+    link-local, the shared 100.64.0.0/10 range of VPNs such as Tailscale),
+    `localhost` and mDNS `.local` names. Any other name is taken as public:
+    where it resolves is not known here.
     """
     host = host.casefold().rstrip(".")
     if host == "localhost" or host.endswith((".localhost", ".local")):
@@ -89,7 +91,7 @@ def is_local_host(host: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return address.is_loopback or address.is_private or address.is_link_local
+    return not address.is_global
 
 
 def url_error(api_url: str) -> str | None:
