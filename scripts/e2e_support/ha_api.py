@@ -187,7 +187,7 @@ class HomeAssistantApi:
         self.token = tokens["access_token"]
         self.refresh_token = tokens.get("refresh_token")
 
-    async def wait_until_running(self, within: float = 60.0) -> JSON:
+    async def wait_until_running(self, within: float = 180.0) -> JSON:
         """Wait until the core reports it is running; return ``/api/config``."""
         deadline = time.monotonic() + within
         while True:
@@ -219,7 +219,7 @@ class HomeAssistantApi:
         entity_id: str,
         predicate: Callable[[JSON | None], bool],
         *,
-        within: float = 30.0,
+        within: float = 90.0,
         poll: float = 0.25,
         description: str = "the expected state",
     ) -> JSON | None:

@@ -268,7 +268,7 @@ def start_simulator(
     balance: str = "100",
     currency: str = "USD",
     speed: float = 0.0,
-    timeout: float = 30.0,
+    timeout: float = 120.0,
 ) -> ManagedProcess:
     """Start the simulator and wait until its control endpoint answers."""
     process = simulator_process(
@@ -303,7 +303,7 @@ def home_assistant_process(config_dir: Path, log_path: Path) -> ManagedProcess:
 
 
 def start_home_assistant(
-    config_dir: Path, port: int, log_path: Path, *, timeout: float = 120.0
+    config_dir: Path, port: int, log_path: Path, *, timeout: float = 300.0
 ) -> ManagedProcess:
     """Start Home Assistant and wait until its HTTP server answers.
 

@@ -18,7 +18,7 @@ from aiohttp import web
 import pytest
 
 from custom_components.smm_panel.api import SmmPanelClient
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, PATIENT
 
 type ClientFactory = Callable[..., SmmPanelClient]
 
@@ -32,12 +32,15 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 def make_client(session: aiohttp.ClientSession, panel_url: str) -> ClientFactory:
-    """Build clients for the simulator; short timeout and backoff keep tests fast."""
+    """Build clients for the simulator: a patient timeout, a short backoff.
+
+    Tests of timeouts pass `timeout=SHORT` (and stall the panel NEVER seconds).
+    """
 
     def factory(
         url: str | None = None, api_key: str = API_KEY, **options: Any
     ) -> SmmPanelClient:
-        options = {"timeout": 0.5, "backoff": 0.01, **options}
+        options = {"timeout": PATIENT, "backoff": 0.01, **options}
         return SmmPanelClient(session, api_key, url or panel_url, **options)
 
     return factory
@@ -130,5 +133,5 @@ def fixed_client(
 ) -> SmmPanelClient:
     """A client of the fixed panel; no retries so each reply is seen once."""
     return SmmPanelClient(
-        session, API_KEY, fixed_panel.url, timeout=0.5, retries=0, backoff=0.01
+        session, API_KEY, fixed_panel.url, timeout=PATIENT, retries=0, backoff=0.01
     )

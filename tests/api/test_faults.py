@@ -27,7 +27,7 @@ from custom_components.smm_panel.api import (
     SmmPanelTimeoutError,
 )
 from simulator import Fault, PanelSimulator, SimulatorServer
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, NEVER, PATIENT, SHORT, client_timeout
 
 from .conftest import ClientFactory, FixedPanel
 
@@ -82,14 +82,18 @@ def order_and_refill(panel: PanelSimulator) -> None:
 
 @pytest.fixture
 def once(make_client: ClientFactory) -> SmmPanelClient:
-    """A client that does not retry: each fault is seen exactly once."""
-    return make_client(retries=0, timeout=0.2)
+    """A client that does not retry: each fault is seen exactly once.
+
+    Its timeout is short: only the "timeout" fault (a panel that never
+    answers) makes it wait, and every other fault answers at once.
+    """
+    return make_client(retries=0, timeout=SHORT)
 
 
 @pytest.mark.parametrize(
     ("fault", "error"),
     [
-        (spec("timeout", delay=1), SmmPanelTimeoutError),
+        (spec("timeout", delay=NEVER), SmmPanelTimeoutError),
         (spec("reset"), SmmPanelConnectionError),
         (spec("http500"), SmmPanelConnectionError),
         (spec("http500", status=503), SmmPanelConnectionError),
@@ -299,7 +303,9 @@ TRANSIENT = {
             for name, fault in TRANSIENT.items()
         ),
         # A timeout costs a client timeout: one case is enough.
-        pytest.param("balance", {"kind": "timeout", "delay": 1}, id="balance-timeout"),
+        pytest.param(
+            "balance", {"kind": "timeout", "delay": NEVER}, id="balance-timeout"
+        ),
     ],
 )
 async def test_transient_fault_retried(
@@ -308,7 +314,7 @@ async def test_transient_fault_retried(
     """A transient connection fault on a read succeeds on the second request."""
     action, send = CALLS[call]
     panel.faults.add(Fault(action=action, **fault))
-    await send(make_client(retries=2, timeout=0.2))
+    await send(make_client(retries=2, timeout=client_timeout(fault["kind"])))
     assert panel.count(action) == 2
 
 
@@ -363,7 +369,7 @@ async def test_writes_never_retried(
 @pytest.mark.parametrize(
     "fault",
     [
-        spec("timeout", delay=1),
+        spec("timeout", delay=NEVER),
         spec("reset"),
         spec("html"),
         spec("malformed_json"),
@@ -387,7 +393,7 @@ async def test_add_lost_is_state_unknown(
     make_client: ClientFactory, panel: PanelSimulator, fault: dict[str, Any]
 ) -> None:
     """A lost or garbled reply to add: exactly one add sent, state unknown."""
-    client = make_client(timeout=0.2)
+    client = make_client(timeout=client_timeout(fault["kind"]))
     # Persistent, so that a resend would hit the fault again and be counted.
     panel.faults.add(Fault(action="add", times=None, **fault))
     with pytest.raises(SmmPanelOrderStateUnknownError) as exc_info:
@@ -398,20 +404,23 @@ async def test_add_lost_is_state_unknown(
 
 
 async def test_add_timeout_order_may_exist(
-    make_client: ClientFactory, panel: PanelSimulator
+    make_client: ClientFactory, panel: PanelSimulator, socket_enabled: None
 ) -> None:
     """The panel placed (and charged) the order although the client gave up."""
-    client = make_client(timeout=0.1)
-    panel.faults.add(Fault("timeout", action="add", delay=0.3))
-    with pytest.raises(SmmPanelOrderStateUnknownError, match="No reply"):
-        await client.async_add_order(ADD)
-    # The panel is still working on the request: wait for it to finish.
-    for _ in range(50):
-        if len(panel.orders) == 2:
-            break
-        await asyncio.sleep(0.02)
+    server = SimulatorServer(panel, host="127.0.0.1", port=0)
+    client = make_client(await server.start(), timeout=SHORT)
+    panel.faults.add(Fault("timeout", action="add", delay=NEVER))
+    try:
+        with pytest.raises(SmmPanelOrderStateUnknownError, match="No reply"):
+            await client.async_add_order(ADD)
+        assert list(panel.orders) == [ORDER]  # the panel is still on it
+    finally:
+        await server.stop()  # ends the stall: the panel finishes the request
+    # The client hung up first, so stopping did not wait for that request.
+    async with asyncio.timeout(PATIENT):
+        while len(panel.orders) < 2:  # noqa: ASYNC110 (the panel has no event)
+            await asyncio.sleep(0.01)
     assert panel.count("add") == 1
-    assert len(panel.orders) == 2
     assert panel.orders[ORDER + 1].link == ADD.link
     assert panel.balance() == Decimal("99.01")  # 0.90 (fixture) + 0.09
 

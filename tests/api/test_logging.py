@@ -19,7 +19,7 @@ from custom_components.smm_panel.api import (
     SmmPanelRequestError,
 )
 from simulator import FAULT_KINDS, Fault, PanelSimulator
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, NEVER, SHORT
 
 from .conftest import ClientFactory, FixedPanel
 
@@ -79,7 +79,7 @@ async def test_key_never_logged(
 ) -> None:
     """A full round of every action, healthy then under every fault, logs no key."""
     caplog.set_level(logging.DEBUG)
-    client = make_client(timeout=0.1, retries=1)
+    client = make_client(retries=1)
     outcomes: list[Any] = []
 
     await _every_action(client, panel, outcomes)  # healthy
@@ -87,11 +87,12 @@ async def test_key_never_logged(
         panel.faults.add(Fault(kind, times=None))
         await _every_action(client, panel, outcomes)
         panel.faults.clear()
-    # Slow faults cost a client timeout each: one read and the add are enough.
+    # A panel that never answers costs a (short) client timeout each: one read
+    # and the add are enough.
     panel.faults.add(Fault("latency", times=None, delay=0.02))
-    panel.faults.add(Fault("timeout", action="balance", times=None, delay=0.3))
-    panel.faults.add(Fault("timeout", action="add", delay=0.3))
-    await _every_action(client, panel, outcomes)
+    panel.faults.add(Fault("timeout", action="balance", times=None, delay=NEVER))
+    panel.faults.add(Fault("timeout", action="add", delay=NEVER))
+    await _every_action(make_client(timeout=SHORT, retries=1), panel, outcomes)
     panel.faults.clear()
     panel.faults.add(Fault("error", message=f"Key {API_KEY} is not allowed"))
     panel.faults.add(Fault("key_revoked"))

@@ -30,8 +30,9 @@ FIRST_ORDER = 23501  # the simulator numbers orders from here
 FIRST_REFILL = 1001
 UNKNOWN_ORDER = 999999
 # A refresh asked for within 10 s of the last one waits for the end of that
-# cooldown (Home Assistant's debouncer), so waits allow a good deal more.
-REFRESH_WAIT = 30.0
+# cooldown (Home Assistant's debouncer), so waits allow a good deal more, and
+# more again for a busy machine: they end as soon as the state is there.
+REFRESH_WAIT = 90.0
 
 
 def order_sensor(order_id: int) -> str:

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from simulator import Fault, PanelSimulator, SimulatorServer
+from tests.conftest import NEVER, PATIENT, SHORT
 
 KEY = "test-key"
 
@@ -38,8 +39,10 @@ async def url(sim: PanelSimulator, socket_enabled: None) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """A client session; a safety timeout keeps a hung test short."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as client:
+    """A client session; a (patient) safety timeout keeps a hung test finite."""
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=PATIENT)
+    ) as client:
         yield client
 
 
@@ -145,10 +148,10 @@ async def test_latency_timeout_and_reset(
     assert "balance" in await post_json(session, url, "balance")
     assert time.monotonic() - started >= 0.05
 
-    sim.faults.add(Fault("timeout", delay=5))
+    sim.faults.add(Fault("timeout", delay=NEVER))
     form = {"key": KEY, "action": "balance"}
     with pytest.raises(TimeoutError):
-        await session.post(url, data=form, timeout=aiohttp.ClientTimeout(total=0.1))
+        await session.post(url, data=form, timeout=aiohttp.ClientTimeout(total=SHORT))
 
     sim.faults.add(Fault("reset"))
     with pytest.raises(aiohttp.ClientConnectionError):

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.smm_panel.config_flow import account_unique_id
 from custom_components.smm_panel.const import CONF_API_URL, DOMAIN
 
-from ...conftest import API_KEY
+from ...conftest import API_KEY, PATIENT, SHORT
 
 # A little more than the default polling interval.
 POLL = timedelta(minutes=5, seconds=1)
@@ -32,11 +32,21 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(autouse=True)
 def fast_client() -> Generator[None]:
-    """Keep retries and timeouts short so fault tests run quickly."""
+    """No backoff between retries; a patient timeout (see tests/conftest.py)."""
     with (
-        patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", 1.0),
+        patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", PATIENT),
         patch("custom_components.smm_panel.const.CLIENT_BACKOFF", 0),
     ):
+        yield
+
+
+@pytest.fixture
+def short_client_timeout(fast_client: None) -> Generator[None]:
+    """A SHORT client timeout, for tests of a panel that never answers.
+
+    Request it before the entry is set up: the client is built at setup.
+    """
+    with patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", SHORT):
         yield
 
 

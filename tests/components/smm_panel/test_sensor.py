@@ -31,7 +31,7 @@ from custom_components.smm_panel.const import (
 )
 from simulator import Fault, PanelSimulator
 
-from ...conftest import API_KEY
+from ...conftest import API_KEY, NEVER
 from .conftest import POLL, call_action, poll, setup_integration
 
 ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
@@ -297,9 +297,12 @@ async def test_panel_down_and_back(
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    request: pytest.FixtureRequest,
     fault: str,
 ) -> None:
     """Entities go unavailable while the panel fails, with one log line each way."""
+    if fault == "timeout":
+        request.getfixturevalue("short_client_timeout")
     order = panel.create_order(1, 1000)
     seed_tracked_orders(hass_storage, mock_config_entry, tracked(order.order_id))
     await setup_integration(hass, mock_config_entry)
@@ -311,7 +314,7 @@ async def test_panel_down_and_back(
     caplog.set_level(logging.INFO)
     caplog.clear()
 
-    panel.faults.add(Fault(fault, times=None, delay=5))
+    panel.faults.add(Fault(fault, times=None, delay=NEVER))
     await poll(hass)
     await poll(hass)
     for entity_id in watched:

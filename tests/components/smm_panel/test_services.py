@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -575,8 +576,14 @@ def test_arabic_messages_keep_placeholders() -> None:
 
 @pytest.mark.usefixtures("loaded_entry")
 async def test_action_descriptions(hass: HomeAssistant) -> None:
-    """Home Assistant reads the actions' descriptions, sections included."""
+    """Home Assistant reads the actions' descriptions, sections included.
+
+    Their names and texts come from the translations: Home Assistant up to
+    2025.x also merged the English ones into these descriptions, 2026.x leaves
+    that to the frontend, so they are read where both versions have them.
+    """
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    translations = await async_get_translations(hass, "en", "services", {DOMAIN})
 
     assert set(descriptions) == {
         "add_order",
@@ -589,7 +596,9 @@ async def test_action_descriptions(hass: HomeAssistant) -> None:
         "untrack_orders",
     }
     add_order = descriptions["add_order"]
-    assert add_order["name"] == "Add order"
+    assert translations[f"component.{DOMAIN}.services.add_order.name"] == "Add order"
+    for action in descriptions:
+        assert translations[f"component.{DOMAIN}.services.{action}.name"]
     assert add_order["fields"]["config_entry_id"]["selector"] == {
         "config_entry": {"integration": DOMAIN}
     }

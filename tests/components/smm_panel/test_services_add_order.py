@@ -18,7 +18,7 @@ import voluptuous as vol
 from custom_components.smm_panel.const import DOMAIN
 from simulator import Fault, PanelSimulator
 
-from ...conftest import API_KEY
+from ...conftest import API_KEY, NEVER
 from .conftest import setup_integration
 
 LINK = "https://www.instagram.com/p/C1a2b3c4d5e/"
@@ -469,12 +469,12 @@ async def test_panel_rejections_carry_the_panel_message(
     assert order_issues(hass) == []
 
 
-@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("short_client_timeout", "loaded_entry")
 async def test_timeout_on_add_is_never_retried(
     hass: HomeAssistant, panel: PanelSimulator
 ) -> None:
     """A lost reply: one add only, a clear error, and a repair issue."""
-    panel.faults.add(Fault("timeout", action="add", delay=5))
+    panel.faults.add(Fault("timeout", action="add", delay=NEVER))
 
     with pytest.raises(
         HomeAssistantError,
