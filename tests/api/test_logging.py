@@ -15,6 +15,7 @@ from custom_components.smm_panel.api import (
     RefillStatus,
     SmmPanelAuthenticationError,
     SmmPanelClient,
+    SmmPanelConnectionError,
     SmmPanelError,
     SmmPanelRequestError,
 )
@@ -159,14 +160,18 @@ async def test_echoed_key_redacted_on_5xx(
     make_client: ClientFactory,
     fixed_panel: FixedPanel,
 ) -> None:
-    """An HTTP 503 whose error text holds the key: redacted, and not retried."""
+    """An HTTP 503 whose error text holds the key: redacted.
+
+    A 5xx is the server's trouble, not the panel's refusal (issue 9, item 12): a
+    connection error, retried for reads.
+    """
     caplog.set_level(logging.DEBUG)
     client = make_client(fixed_panel.url, retries=1)
     fixed_panel.reply({"error": f"Bad key {API_KEY}"}, status=503)
-    with pytest.raises(SmmPanelRequestError) as exc_info:
+    with pytest.raises(SmmPanelConnectionError) as exc_info:
         await client.async_get_balance()
-    assert exc_info.value.message == f"Bad key {REDACTED}"
-    assert fixed_panel.count("balance") == 1
+    assert str(exc_info.value) == f"The panel answered HTTP 503: Bad key {REDACTED}"
+    assert fixed_panel.count("balance") == 2
     _assert_error_clean(exc_info.value)
     _assert_no_key(caplog.text)
 
