@@ -128,7 +128,9 @@ async def test_setup_with_ipv6_api_url(
     assert state is not None
     assert float(state.state) == 100.0
     port = ipv6_panel_url.split("]:")[1].split("/")[0]
-    device = device_registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    # async_get_device is deprecated since 2026.x (an error in tests); this
+    # lookup exists in every supported version.
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert device is not None
     assert device.name == "::1"
     assert device.configuration_url == f"http://[::1]:{port}"
@@ -148,7 +150,9 @@ async def test_device_link_has_no_secret_of_the_url(
     await setup_integration(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
-    device = device_registry.async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    # async_get_device is deprecated since 2026.x (an error in tests); this
+    # lookup exists in every supported version.
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert device is not None
     assert device.name == "127.0.0.1"
     assert device.configuration_url == panel_url.removesuffix("/api/v2")
