@@ -198,6 +198,7 @@ async def test_order_is_placed_tracked_and_completed(
             "service": 1,
             "service_name": "Followers",
             "estimated_charge": 0.9,
+            "estimate_exact": True,
             "currency": "USD",
             "dry_run": True,
         }
@@ -219,6 +220,7 @@ async def test_order_is_placed_tracked_and_completed(
             "service": 1,
             "service_name": "Followers",
             "estimated_charge": 0.9,
+            "estimate_exact": True,
             "currency": "USD",
             "dry_run": False,
         }
