@@ -7,8 +7,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .account import create_client
 from .const import CONF_API_URL, DOMAIN
-from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator, create_client
+from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
 from .services import async_setup_services
 from .tracking import async_get_tracker, async_remove_tracker
 

@@ -22,13 +22,8 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 import voluptuous as vol
 
-from .api import (
-    DEFAULT_API_URL,
-    SmmPanelAuthenticationError,
-    SmmPanelConnectionError,
-    SmmPanelError,
-    SmmPanelInvalidResponseError,
-)
+from .account import create_client, panel_host
+from .api import DEFAULT_API_URL, SmmPanelError
 from .const import (
     CONF_API_URL,
     CONF_LOW_BALANCE_THRESHOLD,
@@ -39,8 +34,8 @@ from .const import (
     LOGGER,
     MAX_RETENTION_HOURS,
 )
-from .coordinator import SmmPanelConfigEntry, create_client
-from .entity import panel_host
+from .coordinator import SmmPanelConfigEntry
+from .errors import form_error
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -119,15 +114,8 @@ async def _async_check_account(
     """Check the key with a balance request; return the form errors."""
     try:
         await create_client(hass, api_url, api_key).async_get_balance()
-    except SmmPanelAuthenticationError:
-        return {"base": "invalid_auth"}
-    except SmmPanelConnectionError:
-        return {"base": "cannot_connect"}
-    except SmmPanelInvalidResponseError:
-        return {"base": "not_smm_panel"}
-    except SmmPanelError:
-        # A panel error other than the key (e.g. "Incorrect request").
-        return {"base": "not_smm_panel"}
+    except SmmPanelError as err:
+        return {"base": form_error(err)}
     except Exception:  # the form must show something, never crash
         LOGGER.exception("Unexpected error while checking the panel account")
         return {"base": "unknown"}

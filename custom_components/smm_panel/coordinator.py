@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 import time
+from types import MappingProxyType
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CoreState, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from . import const
-from .api import (
-    Balance,
-    Service,
-    SmmPanelAuthenticationError,
-    SmmPanelClient,
-    SmmPanelError,
-)
+from .api import Balance, CatalogueItem, SmmPanelClient, SmmPanelError
 from .const import (
+    CATALOGUE_REFRESH_INTERVAL,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
     DEFAULT_LOW_BALANCE_THRESHOLD,
@@ -33,40 +27,43 @@ from .const import (
     EVENT_ORDER_UPDATED,
     EVENT_REFILL_UPDATED,
     LOGGER,
-    SERVICES_REFRESH_INTERVAL,
     UPDATE_INTERVAL,
 )
-from .tracking import OrderChange, OrderTracker, RefillChange, TrackedOrder
+from .errors import coordinator_error
+from .shapes import order_event, refill_event
+from .tracking import (
+    OrderChange,
+    OrderTracker,
+    RefillChange,
+    TrackedOrder,
+    TrackedRefill,
+)
 
 type SmmPanelConfigEntry = ConfigEntry[SmmPanelCoordinator]
 
 
-def create_client(hass: HomeAssistant, api_url: str, api_key: str) -> SmmPanelClient:
-    """Return a client for a panel account, on Home Assistant's shared session."""
-    return SmmPanelClient(
-        async_get_clientsession(hass),
-        api_key,
-        api_url,
-        timeout=const.CLIENT_TIMEOUT,
-        backoff=const.CLIENT_BACKOFF,
-    )
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PanelData:
-    """The result of one refresh.
+    """One immutable snapshot of everything the entities show.
 
-    `order_changes` and `refill_changes` hold what changed in this refresh
-    only, so listeners (the event entity) see each change once. While Home
-    Assistant starts they stay empty: the changes found then are delivered
-    once it has started, when automations listen. `first_refresh` marks the
-    refresh made while setting up, before the entities existed.
+    `order_changes` and `refill_changes` hold what changed in the refresh that
+    made this snapshot (empty in snapshots made when tracking or options
+    change), so the event entity fires each change once. While Home Assistant
+    starts they stay empty: the changes found then come in a snapshot of their
+    own once it has started, when automations listen.
     """
 
     balance: Balance
-    order_changes: tuple[OrderChange, ...] = field(default=())
-    refill_changes: tuple[RefillChange, ...] = field(default=())
-    first_refresh: bool = False
+    orders: Mapping[int, TrackedOrder]
+    refills: Mapping[int, TrackedRefill]
+    low_balance_threshold: Decimal
+    order_changes: tuple[OrderChange, ...] = ()
+    refill_changes: tuple[RefillChange, ...] = ()
+
+    @property
+    def active_orders(self) -> int:
+        """Return how many tracked orders are still polled."""
+        return sum(not order.is_finished for order in self.orders.values())
 
 
 class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
@@ -91,8 +88,8 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         )
         self.client = client
         self.tracker = tracker
-        self.services: dict[int, Service] = {}
-        self._services_fetched: datetime | None = None
+        self.catalogue: dict[int, CatalogueItem] = {}
+        self._catalogue_fetched: datetime | None = None
         self._applied_options = dict(config_entry.options)
         self._refresh_lock = asyncio.Lock()
         # When the last balance shown was asked for (time.monotonic()).
@@ -102,21 +99,11 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._startup_delivery: Callable[[], None] | None = None
 
     @callback
-    def async_apply_options(self) -> bool:
-        """Take new options into use; return False when they did not change."""
-        if self.config_entry.options == self._applied_options:
-            return False
-        self._applied_options = dict(self.config_entry.options)
-        return True
-
-    @property
-    def low_balance_threshold(self) -> float:
-        """Return the balance under which the low-balance sensor turns on."""
-        return float(
-            self.config_entry.options.get(
-                CONF_LOW_BALANCE_THRESHOLD, DEFAULT_LOW_BALANCE_THRESHOLD
-            )
-        )
+    def async_apply_options(self) -> None:
+        """Take new options into use: a new snapshot, without polling."""
+        if self.config_entry.options != self._applied_options:
+            self._applied_options = dict(self.config_entry.options)
+            self._async_publish()
 
     @property
     def retention(self) -> timedelta:
@@ -127,10 +114,44 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             )
         )
 
+    def _snapshot(
+        self,
+        balance: Balance,
+        order_changes: Sequence[OrderChange] = (),
+        refill_changes: Sequence[RefillChange] = (),
+    ) -> PanelData:
+        """Freeze what the tracker and the options say now into a snapshot."""
+        threshold = self.config_entry.options.get(
+            CONF_LOW_BALANCE_THRESHOLD, DEFAULT_LOW_BALANCE_THRESHOLD
+        )
+        return PanelData(
+            balance=balance,
+            orders=MappingProxyType(dict(self.tracker.orders)),
+            refills=MappingProxyType(dict(self.tracker.refills)),
+            low_balance_threshold=Decimal(str(threshold)),
+            order_changes=tuple(order_changes),
+            refill_changes=tuple(refill_changes),
+        )
+
+    @callback
+    def _async_publish(
+        self,
+        order_changes: Sequence[OrderChange] = (),
+        refill_changes: Sequence[RefillChange] = (),
+    ) -> None:
+        """Show a new snapshot without polling.
+
+        Not `async_set_updated_data`: it would mark a panel that is down as
+        available again and move the polling schedule.
+        """
+        if self.data is not None:
+            self.data = self._snapshot(self.data.balance, order_changes, refill_changes)
+            self.async_update_listeners()
+
     async def _async_setup(self) -> None:
         """Load the tracked orders before the first refresh; follow their changes."""
         await self.tracker.async_load()
-        self.tracker.set_listener(self._notify_tracking_changed)
+        self.tracker.set_listener(self._async_publish)
 
     @callback
     def async_shutdown_tracking(self) -> None:
@@ -140,9 +161,9 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             self._startup_delivery()
             self._startup_delivery = None
 
-    async def async_refresh_services(
+    async def async_refresh_catalogue(
         self, *, force: bool = False, max_wait: float | None = None
-    ) -> dict[int, Service]:
+    ) -> dict[int, CatalogueItem]:
         """Return the catalogue, fetched again when older than an hour.
 
         `max_wait` bounds the time spent waiting out the panel's rate limit.
@@ -150,13 +171,13 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         now = dt_util.utcnow()
         if (
             force
-            or self._services_fetched is None
-            or now - self._services_fetched >= SERVICES_REFRESH_INTERVAL
+            or self._catalogue_fetched is None
+            or now - self._catalogue_fetched >= CATALOGUE_REFRESH_INTERVAL
         ):
-            services = await self.client.async_get_services(max_wait=max_wait)
-            self.services = {service.service_id: service for service in services}
-            self._services_fetched = now
-        return self.services
+            items = await self.client.async_get_catalogue(max_wait=max_wait)
+            self.catalogue = {item.service_id: item for item in items}
+            self._catalogue_fetched = now
+        return self.catalogue
 
     async def _async_update_data(self) -> PanelData:
         """Fetch everything one refresh needs and record the changes.
@@ -168,7 +189,6 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             return await self._async_fetch_and_apply()
 
     async def _async_fetch_and_apply(self) -> PanelData:
-        first_refresh = self.data is None
         asked_at = time.monotonic()
         try:
             balance = await self.client.async_get_balance()
@@ -178,18 +198,10 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             refill_statuses = await self.client.async_get_refills_status(
                 self.tracker.active_refill_ids()
             )
-        except SmmPanelAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
         except SmmPanelError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="update_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise coordinator_error(err) from err
         self.balance_read_at = asked_at
-        await self._async_refresh_services_quietly()
+        await self._async_refresh_catalogue_quietly()
 
         now = dt_util.utcnow()
         order_changes, orders_dirty = self.tracker.apply_order_statuses(statuses, now)
@@ -201,19 +213,24 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             await self.tracker.async_save()
         if self.hass.state is not CoreState.running:
             self._hold_until_started(order_changes, refill_changes)
-            return PanelData(balance, first_refresh=first_refresh)
+            return self._snapshot(balance)
         self._fire_events(order_changes, refill_changes)
-        return PanelData(
-            balance, tuple(order_changes), tuple(refill_changes), first_refresh
-        )
+        return self._snapshot(balance, order_changes, refill_changes)
 
     def _fire_events(
-        self, order_changes: list[OrderChange], refill_changes: list[RefillChange]
+        self,
+        order_changes: Sequence[OrderChange],
+        refill_changes: Sequence[RefillChange],
     ) -> None:
+        entry_id = {"config_entry_id": self.config_entry.entry_id}
         for change in order_changes:
-            self._fire_order_event(change)
+            self.hass.bus.async_fire(
+                EVENT_ORDER_UPDATED, entry_id | order_event(change)
+            )
         for refill_change in refill_changes:
-            self._fire_refill_event(refill_change)
+            self.hass.bus.async_fire(
+                EVENT_REFILL_UPDATED, entry_id | refill_event(refill_change)
+            )
 
     def _hold_until_started(
         self, order_changes: list[OrderChange], refill_changes: list[RefillChange]
@@ -237,50 +254,16 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         order_changes = self._startup_order_changes
         refill_changes = self._startup_refill_changes
         self._startup_order_changes, self._startup_refill_changes = [], []
-        if not (order_changes or refill_changes) or self.data is None:
-            return
-        self._fire_events(order_changes, refill_changes)
-        self.data = replace(
-            self.data,
-            order_changes=tuple(order_changes),
-            refill_changes=tuple(refill_changes),
-        )
-        self.async_update_listeners()
+        if order_changes or refill_changes:
+            self._fire_events(order_changes, refill_changes)
+            self._async_publish(order_changes, refill_changes)
 
-    async def _async_refresh_services_quietly(self) -> None:
+    async def _async_refresh_catalogue_quietly(self) -> None:
         """Refresh the hourly catalogue without failing the whole refresh."""
         try:
-            await self.async_refresh_services()
+            await self.async_refresh_catalogue()
         except SmmPanelError as err:
-            LOGGER.debug("Could not refresh the services catalogue: %s", err)
-
-    def _fire_order_event(self, change: OrderChange) -> None:
-        order = change.order
-        self.hass.bus.async_fire(
-            EVENT_ORDER_UPDATED,
-            {
-                "config_entry_id": self.config_entry.entry_id,
-                "order_id": order.order_id,
-                "previous_status": change.previous.value,
-                "status": order.state.value,
-                "remains": order.remains,
-                "charge": None if order.charge is None else float(order.charge),
-                "currency": order.currency,
-            },
-        )
-
-    def _fire_refill_event(self, change: RefillChange) -> None:
-        refill = change.refill
-        self.hass.bus.async_fire(
-            EVENT_REFILL_UPDATED,
-            {
-                "config_entry_id": self.config_entry.entry_id,
-                "refill_id": refill.refill_id,
-                "order_id": refill.order_id,
-                "previous_status": change.previous.value,
-                "status": refill.state.value,
-            },
-        )
+            LOGGER.debug("Could not refresh the catalogue: %s", err)
 
     async def async_track(self, orders: list[TrackedOrder]) -> list[int]:
         """Track orders now (entities appear at once); return the new ids.
@@ -311,17 +294,5 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             if self.tracker.track_refill(refill_id, order_id)
         ]
         if added:
+            self.tracker.notify()
             await self.tracker.async_save()
-
-    @callback
-    def _notify_tracking_changed(self) -> None:
-        """Let the entities see the new set of tracked orders, without polling.
-
-        Not `async_set_updated_data`: it would mark a panel that is down as
-        available again and move the polling schedule.
-        """
-        if self.data is not None:
-            self.data = replace(
-                self.data, order_changes=(), refill_changes=(), first_refresh=False
-            )
-            self.async_update_listeners()

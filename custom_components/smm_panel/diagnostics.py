@@ -21,7 +21,8 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry, the balance and the tracked orders; never the key."""
     coordinator = entry.runtime_data
-    balance = coordinator.data.balance
+    data = coordinator.data
+    balance = data.balance
     entry_dict = entry.as_dict()
     # A URL may carry credentials (user:password@, ?key=...).
     entry_dict["data"] = {
@@ -32,12 +33,8 @@ async def async_get_config_entry_diagnostics(
         "entry": entry_dict,
         "last_update_success": coordinator.last_update_success,
         "balance": {"amount": str(balance.amount), "currency": balance.currency},
-        "services_cached": len(coordinator.services),
-        "tracked_orders": [
-            order.as_storage() for order in coordinator.tracker.orders.values()
-        ],
-        "tracked_refills": [
-            refill.as_storage() for refill in coordinator.tracker.refills.values()
-        ],
+        "catalogue_items": len(coordinator.catalogue),
+        "tracked_orders": [order.as_storage() for order in data.orders.values()],
+        "tracked_refills": [refill.as_storage() for refill in data.refills.values()],
     }
     return async_redact_data(diagnostics, TO_REDACT)

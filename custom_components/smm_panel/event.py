@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from homeassistant.components.event import EventEntity
+from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import OrderState, RefillState
 from .const import EVENT_TYPE_REFILL_COMPLETED, EVENT_TYPE_REFILL_REJECTED
-from .coordinator import PanelData, SmmPanelConfigEntry, SmmPanelCoordinator
+from .coordinator import SmmPanelConfigEntry
 from .entity import SmmPanelEntity
+from .shapes import order_event, refill_event
 
 PARALLEL_UPDATES = 0
 
@@ -18,6 +19,13 @@ REFILL_EVENT_TYPES = {
     RefillState.REJECTED: EVENT_TYPE_REFILL_REJECTED,
 }
 
+ORDER_UPDATES = EventEntityDescription(
+    key="order_updates",
+    translation_key="order_updates",
+    event_types=[state.value for state in OrderState]
+    + list(REFILL_EVENT_TYPES.values()),
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -25,68 +33,39 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the order-updates event entity."""
-    async_add_entities([SmmPanelOrderUpdatesEvent(entry.runtime_data)])
+    async_add_entities([SmmPanelOrderUpdatesEvent(entry.runtime_data, ORDER_UPDATES)])
 
 
 class SmmPanelOrderUpdatesEvent(SmmPanelEntity, EventEntity):
-    """Fires the new normalised status of an order, or a refill's outcome."""
+    """Fires the new normalised status of an order, or a refill's outcome.
 
-    _attr_translation_key = "order_updates"
-    _attr_event_types = [state.value for state in OrderState] + list(
-        REFILL_EVENT_TYPES.values()
-    )
-
-    def __init__(self, coordinator: SmmPanelCoordinator) -> None:
-        """Create the event entity."""
-        super().__init__(coordinator, "order_updates")
-
-    _handled: PanelData | None = None
+    Each snapshot carries the changes of the refresh that made it. Listeners
+    are also called when a refresh fails, with the previous snapshot still in
+    place: its changes were fired already, so they are fired only while the
+    last refresh succeeded.
+    """
 
     async def async_added_to_hass(self) -> None:
-        """Fire what the refresh made while setting up found, before this existed.
-
-        Data of any later refresh was fired by the entity that saw it.
-        """
+        """Fire what the refresh made while setting up found, before this existed."""
         await super().async_added_to_hass()
-        if self.coordinator.data.first_refresh:
-            self._handle_coordinator_update()
-        else:
-            self._handled = self.coordinator.data
+        self._fire_changes()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Trigger one event per change seen in the last refresh.
+        """Trigger one event per change in the new snapshot."""
+        self._fire_changes()
+        self.async_write_ha_state()  # availability may have changed
 
-        Listeners are also called when a refresh fails, with the previous
-        data still in place: its changes were already fired.
-        """
-        data = self.coordinator.data
-        if data is self._handled:
-            self.async_write_ha_state()  # availability may have changed
+    @callback
+    def _fire_changes(self) -> None:
+        if not self.coordinator.last_update_success:
             return
-        self._handled = data
+        data = self.coordinator.data
         for change in data.order_changes:
-            order = change.order
-            self._trigger_event(
-                order.state.value,
-                {
-                    "order_id": order.order_id,
-                    "previous_status": change.previous.value,
-                    "remains": order.remains,
-                },
-            )
+            self._trigger_event(change.order.state.value, order_event(change))
             self.async_write_ha_state()
         for refill_change in data.refill_changes:
             event_type = REFILL_EVENT_TYPES.get(refill_change.refill.state)
-            if event_type is None:
-                continue
-            self._trigger_event(
-                event_type,
-                {
-                    "refill_id": refill_change.refill.refill_id,
-                    "order_id": refill_change.refill.order_id,
-                },
-            )
-            self.async_write_ha_state()
-        # Availability may have changed even without events.
-        self.async_write_ha_state()
+            if event_type is not None:
+                self._trigger_event(event_type, refill_event(refill_change))
+                self.async_write_ha_state()

@@ -1,6 +1,6 @@
 """Checks of an `add_order` call, made before anything is sent to the panel.
 
-An `add` costs money and is never retried, so every mistake the services list
+An `add` costs money and is never retried, so every mistake the catalogue
 lets us see is refused here, in the user's terms, rather than by the panel
 (which answers most of them with a bare "Incorrect request").
 """
@@ -16,25 +16,26 @@ from typing import Any, Final
 
 from homeassistant.exceptions import ServiceValidationError
 
-from .api import Balance, OrderRequest, Service
-from .const import DOMAIN
-
-ATTR_SERVICE: Final = "service"
-ATTR_LINK: Final = "link"
-ATTR_QUANTITY: Final = "quantity"
-ATTR_RUNS: Final = "runs"
-ATTR_INTERVAL: Final = "interval"
-ATTR_USERNAME: Final = "username"
-ATTR_POSTS: Final = "posts"
-ATTR_MIN: Final = "min"
-ATTR_MAX: Final = "max"
-ATTR_TYPE_OF_TRAFFIC: Final = "type_of_traffic"
-ATTR_OLD_POSTS: Final = "old_posts"
+from .api import Balance, CatalogueItem, OrderRequest
+from .const import (
+    ATTR_INTERVAL,
+    ATTR_LINK,
+    ATTR_MAX,
+    ATTR_MIN,
+    ATTR_OLD_POSTS,
+    ATTR_POSTS,
+    ATTR_QUANTITY,
+    ATTR_RUNS,
+    ATTR_SERVICE,
+    ATTR_TYPE_OF_TRAFFIC,
+    ATTR_USERNAME,
+    DOMAIN,
+)
 
 # Drip-feed sends the quantity `runs` times; panels refuse a single run.
 MIN_DRIPFEED_RUNS: Final = 2
 
-# Every field of `add` besides service, link and quantity (SPEC section 2).
+# Every field of `add` besides service, link and quantity (docs/protocol.md).
 TYPE_FIELDS: Final = (
     ATTR_RUNS,
     ATTR_INTERVAL,
@@ -50,7 +51,7 @@ TYPE_FIELDS: Final = (
     ATTR_MIN,
     ATTR_MAX,
     ATTR_POSTS,
-    "old_posts",
+    ATTR_OLD_POSTS,
     "delay",
     "expiry",
     "country",
@@ -154,7 +155,7 @@ def type_key(type_name: str) -> str:
     return _TYPE_SEPARATORS.sub(" ", type_name).strip().casefold()
 
 
-def rules_for(service: Service) -> TypeRules:
+def rules_for(service: CatalogueItem) -> TypeRules:
     """Return the rules of a service's type."""
     return TYPE_RULES.get(type_key(service.type), _UNKNOWN_TYPE_RULES)
 
@@ -163,7 +164,7 @@ def rules_for(service: Service) -> TypeRules:
 class OrderPlan:
     """A checked order: what to send, and what it should cost."""
 
-    service: Service
+    service: CatalogueItem
     request: OrderRequest
     target: str | None  # the link, or the account of a subscription
     quantity: int | None  # units over all runs, to follow the delivery
@@ -171,12 +172,14 @@ class OrderPlan:
     estimate_exact: bool = True  # False for a type without known billing rules
 
 
-def plan_order(services: Mapping[int, Service], data: Mapping[str, Any]) -> OrderPlan:
-    """Check an `add_order` call against the services list; return the order.
+def plan_order(
+    catalogue: Mapping[int, CatalogueItem], data: Mapping[str, Any]
+) -> OrderPlan:
+    """Check an `add_order` call against the catalogue; return the order.
 
     Raises a translated ServiceValidationError naming the first problem found.
     """
-    service = services.get(data[ATTR_SERVICE])
+    service = catalogue.get(data[ATTR_SERVICE])
     if service is None:
         raise _invalid("unknown_service", service=str(data[ATTR_SERVICE]))
     rules = rules_for(service)
@@ -228,7 +231,9 @@ def format_money(amount: Decimal) -> str:
     return f"{whole}.{decimals.ljust(2, '0')}"
 
 
-def _check_fields(service: Service, rules: TypeRules, given: Mapping[str, Any]) -> None:
+def _check_fields(
+    service: CatalogueItem, rules: TypeRules, given: Mapping[str, Any]
+) -> None:
     """Refuse fields the type does not take, then list those it needs."""
     if rules.billing in _NO_LINK and ATTR_LINK in given:
         raise _invalid("link_not_used", **_describe(service))
@@ -254,7 +259,7 @@ def _check_fields(service: Service, rules: TypeRules, given: Mapping[str, Any]) 
         )
 
 
-def _check_dripfeed(service: Service, given: Mapping[str, Any]) -> None:
+def _check_dripfeed(service: CatalogueItem, given: Mapping[str, Any]) -> None:
     """Drip-feed needs a service that offers it, and both runs and interval."""
     has_runs, has_interval = ATTR_RUNS in given, ATTR_INTERVAL in given
     if not (has_runs or has_interval):
@@ -269,7 +274,9 @@ def _check_dripfeed(service: Service, given: Mapping[str, Any]) -> None:
         )
 
 
-def _billed_units(service: Service, rules: TypeRules, given: Mapping[str, Any]) -> int:
+def _billed_units(
+    service: CatalogueItem, rules: TypeRules, given: Mapping[str, Any]
+) -> int:
     """Return the units billed per run, after checking them against min/max."""
     if rules.billing is Billing.PACKAGE:
         return 1
@@ -299,7 +306,9 @@ def _billed_units(service: Service, rules: TypeRules, given: Mapping[str, Any]) 
     return quantity
 
 
-def _check_range(service: Service, value: int, kind: str, **placeholders: str) -> None:
+def _check_range(
+    service: CatalogueItem, value: int, kind: str, **placeholders: str
+) -> None:
     """Refuse a quantity (or a count of lines) outside the service's limits."""
     if value < service.min:
         raise _invalid(
@@ -311,7 +320,7 @@ def _check_range(service: Service, value: int, kind: str, **placeholders: str) -
         )
 
 
-def _describe(service: Service) -> dict[str, str]:
+def _describe(service: CatalogueItem) -> dict[str, str]:
     """Return the placeholders that name a service in messages."""
     return {
         "service": str(service.service_id),

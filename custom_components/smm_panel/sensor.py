@@ -19,21 +19,24 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import OrderState
-from .const import DOMAIN
-from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
+from .coordinator import PanelData, SmmPanelConfigEntry, SmmPanelCoordinator
 from .entity import SmmPanelEntity
+from .shapes import order_attributes
 from .tracking import TrackedOrder
 
 # The coordinator does the polling; entities only read its data.
 PARALLEL_UPDATES = 0
 
+# The key of an order's sensor is this and the order id: `order_23501`.
+ORDER_KEY_PREFIX = "order_"
+
 
 @dataclass(frozen=True, kw_only=True)
 class SmmPanelSensorEntityDescription(SensorEntityDescription):
-    """Describes an account-wide sensor."""
+    """Describes an account-wide sensor as a function of the account's snapshot."""
 
-    value_fn: Callable[[SmmPanelCoordinator], Decimal | int]
-    unit_fn: Callable[[SmmPanelCoordinator], str | None] = lambda _: None
+    value_fn: Callable[[PanelData], Decimal | int]
+    unit_fn: Callable[[PanelData], str | None] = lambda _: None
 
 
 SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
@@ -42,16 +45,35 @@ SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
         translation_key="balance",
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
-        value_fn=lambda coordinator: coordinator.data.balance.amount,
-        unit_fn=lambda coordinator: coordinator.data.balance.currency,
+        value_fn=lambda data: data.balance.amount,
+        unit_fn=lambda data: data.balance.currency,
     ),
     SmmPanelSensorEntityDescription(
         key="active_orders",
         translation_key="active_orders",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator: len(coordinator.tracker.active_order_ids()),
+        value_fn=lambda data: data.active_orders,
     ),
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmmPanelOrderSensorEntityDescription(SensorEntityDescription):
+    """Describes the sensor of one tracked order."""
+
+    order_id: int
+
+
+def order_description(order_id: int) -> SmmPanelOrderSensorEntityDescription:
+    """Return the description of a tracked order's sensor (key `order_<id>`)."""
+    return SmmPanelOrderSensorEntityDescription(
+        key=f"{ORDER_KEY_PREFIX}{order_id}",
+        translation_key="order",
+        translation_placeholders={"order_id": str(order_id)},
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in OrderState],
+        order_id=order_id,
+    )
 
 
 async def async_setup_entry(
@@ -69,49 +91,55 @@ async def async_setup_entry(
     @callback
     def sync_order_entities() -> None:
         """Add entities for new tracked orders and remove those of dropped ones."""
-        tracked = set(coordinator.tracker.orders)
+        tracked = set(coordinator.data.orders)
         if new := tracked - known:
             known.update(new)
             async_add_entities(
-                SmmPanelOrderSensor(coordinator, order_id) for order_id in sorted(new)
+                SmmPanelOrderSensor(coordinator, order_description(order_id))
+                for order_id in sorted(new)
             )
         if gone := known - tracked:
             known.difference_update(gone)
-            registry = er.async_get(hass)
-            for order_id in gone:
-                unique_id = order_unique_id(entry.entry_id, order_id)
-                if entity_id := registry.async_get_entity_id(
-                    Platform.SENSOR, DOMAIN, unique_id
-                ):
-                    registry.async_remove(entity_id)
+            _remove_order_entities(hass, entry, gone)
 
-    _remove_untracked_order_entities(hass, entry, set(coordinator.tracker.orders))
+    # Orders purged by the first refresh after a start, or lost with a storage
+    # file, would otherwise leave entities `unavailable` forever.
+    registered = _registered_order_ids(hass, entry)
+    _remove_order_entities(hass, entry, registered - set(coordinator.data.orders))
     sync_order_entities()
     entry.async_on_unload(coordinator.async_add_listener(sync_order_entities))
 
 
-@callback
-def _remove_untracked_order_entities(
-    hass: HomeAssistant, entry: SmmPanelConfigEntry, tracked: set[int]
-) -> None:
-    """Remove the entities of orders no longer tracked, left from an earlier run.
+def _order_unique_id_prefix(entry: SmmPanelConfigEntry) -> str:
+    return f"{entry.entry_id}_{ORDER_KEY_PREFIX}"
 
-    Orders purged by the first refresh after a start, or lost with a storage
-    file, would otherwise stay `unavailable` forever.
-    """
+
+def _registered_order_ids(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> set[int]:
+    """Return the ids of the orders that have an entity in the registry."""
+    prefix = _order_unique_id_prefix(entry)
     registry = er.async_get(hass)
-    prefix = order_unique_id(entry.entry_id, 0)[:-1]
-    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if entity.domain != Platform.SENSOR or not entity.unique_id.startswith(prefix):
-            continue
-        order_id = entity.unique_id.removeprefix(prefix)
-        if not (order_id.isdecimal() and int(order_id) in tracked):
-            registry.async_remove(entity.entity_id)
+    return {
+        int(suffix)
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if entity.domain == Platform.SENSOR
+        and entity.unique_id.startswith(prefix)
+        and (suffix := entity.unique_id.removeprefix(prefix)).isascii()
+        and suffix.isdigit()
+    }
 
 
-def order_unique_id(entry_id: str, order_id: int) -> str:
-    """Return the unique id of a tracked order's sensor."""
-    return f"{entry_id}_order_{order_id}"
+@callback
+def _remove_order_entities(
+    hass: HomeAssistant, entry: SmmPanelConfigEntry, order_ids: set[int]
+) -> None:
+    """Remove the entities of orders no longer tracked from the registry."""
+    registry = er.async_get(hass)
+    prefix = _order_unique_id_prefix(entry)
+    for order_id in order_ids:
+        if entity_id := registry.async_get_entity_id(
+            Platform.SENSOR, entry.domain, f"{prefix}{order_id}"
+        ):
+            registry.async_remove(entity_id)
 
 
 class SmmPanelSensor(SmmPanelEntity, SensorEntity):
@@ -119,85 +147,60 @@ class SmmPanelSensor(SmmPanelEntity, SensorEntity):
 
     entity_description: SmmPanelSensorEntityDescription
 
-    def __init__(
-        self,
-        coordinator: SmmPanelCoordinator,
-        description: SmmPanelSensorEntityDescription,
-    ) -> None:
-        """Create the sensor from its description."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
-
     @property
     def native_value(self) -> Decimal | int:
         """Return the sensor's value."""
-        return self.entity_description.value_fn(self.coordinator)
+        return self.entity_description.value_fn(self.coordinator.data)
 
     @property
     def native_unit_of_measurement(self) -> str | None:
         """Return the unit (the panel's currency for the balance)."""
-        return self.entity_description.unit_fn(self.coordinator)
+        return self.entity_description.unit_fn(self.coordinator.data)
 
 
 class SmmPanelOrderSensor(SmmPanelEntity, SensorEntity):
-    """The normalised status of one tracked order.
+    """The normalised status of one tracked order, read from the snapshot.
 
-    The state is only written when the order changed (or availability did), so
-    a refresh where nothing moved writes nothing.
+    A refresh where the order did not move (and availability did not change)
+    writes nothing: with a thousand orders, most do not move in a refresh.
     """
 
-    _attr_translation_key = "order"
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [state.value for state in OrderState]
+    entity_description: SmmPanelOrderSensorEntityDescription
 
-    def __init__(self, coordinator: SmmPanelCoordinator, order_id: int) -> None:
-        """Create the sensor of one order."""
-        super().__init__(coordinator, f"order_{order_id}")
-        self._attr_unique_id = order_unique_id(
-            coordinator.config_entry.entry_id, order_id
-        )
-        self._attr_translation_placeholders = {"order_id": str(order_id)}
-        self._order_id = order_id
-        self._order: TrackedOrder = coordinator.tracker.orders[order_id]
-        self._written_available: bool | None = None
+    def __init__(
+        self,
+        coordinator: SmmPanelCoordinator,
+        description: SmmPanelOrderSensorEntityDescription,
+    ) -> None:
+        """Create the sensor of one order, showing the order as it is now."""
+        super().__init__(coordinator, description)
+        self._shown = self._rendered()
+
+    @property
+    def _order(self) -> TrackedOrder | None:
+        return self.coordinator.data.orders.get(self.entity_description.order_id)
+
+    def _rendered(self) -> tuple[TrackedOrder | None, bool]:
+        """Return what this entity's state is made of: the order, and availability."""
+        return self._order, self.available
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when the order or availability changed."""
-        order = self.coordinator.tracker.orders.get(self._order_id)
-        if order is None:
-            return  # untracked: the platform removes this entity
-        if order == self._order and self.available == self._written_available:
-            return
-        self._order = order
-        self._written_available = self.available
+        """Write the state when the order or availability changed."""
+        rendered = self._rendered()
+        if rendered[0] is None or rendered == self._shown:
+            return  # untracked (the platform removes it), or nothing moved
+        self._shown = rendered
         self.async_write_ha_state()
 
-    async def async_added_to_hass(self) -> None:
-        """Remember the availability of the first state written."""
-        await super().async_added_to_hass()
-        self._written_available = self.available
-
     @property
-    def native_value(self) -> str:
+    def native_value(self) -> str | None:
         """Return the normalised status."""
-        return self._order.state.value
+        order = self._order
+        return None if order is None else order.state.value
 
     @property
-    def extra_state_attributes(self) -> dict[str, Any]:
+    def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the order's details."""
         order = self._order
-        return {
-            "order_id": order.order_id,
-            "service_id": order.service_id,
-            "service_name": order.service_name,
-            "link": order.link,
-            "quantity": order.quantity,
-            "remains": order.remains,
-            "start_count": order.start_count,
-            "charge": None if order.charge is None else float(order.charge),
-            "currency": order.currency,
-            "progress": order.progress,
-            "raw_status": order.raw_status,
-            "error": order.error,
-        }
+        return None if order is None else order_attributes(order)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
-import math
+from functools import partial
 import re
 import time
 from typing import Any, Final, cast
@@ -19,7 +20,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
@@ -29,67 +30,64 @@ from .api import (
     MAX_ID,
     Balance,
     CancelResult,
+    CatalogueItem,
     ItemError,
     OrderStatus,
-    RefillStatus,
-    Service,
     SmmPanelAuthenticationError,
-    SmmPanelConnectionError,
+    SmmPanelClient,
     SmmPanelError,
-    SmmPanelInsufficientFundsError,
     SmmPanelOrderStateUnknownError,
-    SmmPanelRateLimitError,
-    SmmPanelRedirectError,
-    SmmPanelRequestError,
 )
-from .const import DOMAIN, LOGGER
-from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
-from .order_validation import (
+from .const import (
+    ATTR_CANCEL,
+    ATTR_CATEGORY,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_DRY_RUN,
     ATTR_INTERVAL,
     ATTR_LINK,
     ATTR_MAX,
+    ATTR_MAX_RATE,
     ATTR_MIN,
+    ATTR_OLD_POSTS,
+    ATTR_ORDERS,
     ATTR_POSTS,
     ATTR_QUANTITY,
+    ATTR_REFILL,
+    ATTR_REFILLS,
     ATTR_RUNS,
+    ATTR_SEARCH,
     ATTR_SERVICE,
+    ATTR_TRACK,
+    ATTR_TYPE,
     ATTR_TYPE_OF_TRAFFIC,
     ATTR_USERNAME,
-    OrderPlan,
-    check_balance,
-    plan_order,
+    DOMAIN,
+    ISSUE_ORDER_STATE_UNKNOWN,
+    LOGGER,
+    SERVICE_ADD_ORDER,
+    SERVICE_CANCEL,
+    SERVICE_LIST_SERVICES,
+    SERVICE_ORDER_STATUS,
+    SERVICE_REFILL,
+    SERVICE_REFILL_STATUS,
+    SERVICE_TRACK_ORDERS,
+    SERVICE_UNTRACK_ORDERS,
+)
+from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
+from .errors import action_error
+from .order_validation import OrderPlan, check_balance, plan_order
+from .shapes import (
+    cancel_item,
+    catalogue_item,
+    order_status_item,
+    refill_item,
+    refill_status_item,
 )
 from .tracking import TrackedOrder
-
-SERVICE_ADD_ORDER: Final = "add_order"
-SERVICE_ORDER_STATUS: Final = "order_status"
-SERVICE_REFILL: Final = "refill"
-SERVICE_REFILL_STATUS: Final = "refill_status"
-SERVICE_CANCEL: Final = "cancel"
-SERVICE_LIST_SERVICES: Final = "list_services"
-SERVICE_TRACK_ORDERS: Final = "track_orders"
-SERVICE_UNTRACK_ORDERS: Final = "untrack_orders"
-
-# Not in homeassistant.const of Home Assistant 2025.4, so defined here.
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
-ATTR_ORDERS: Final = "orders"
-ATTR_REFILLS: Final = "refills"
-ATTR_TRACK: Final = "track"
-ATTR_DRY_RUN: Final = "dry_run"
-ATTR_CATEGORY: Final = "category"
-ATTR_SEARCH: Final = "search"
-ATTR_TYPE: Final = "type"
-ATTR_REFILL: Final = "refill"
-ATTR_CANCEL: Final = "cancel"
-ATTR_MAX_RATE: Final = "max_rate"
-
-ISSUE_ORDER_STATE_UNKNOWN: Final = "order_state_unknown"
 
 # The longest an action waits for the panel's rate limit (retries, Retry-After,
 # the account's request budget) before telling the user when to retry.
 ACTION_MAX_WAIT: Final = 10.0
-# When a rate-limited panel does not say how long to wait: its window is a minute.
-_DEFAULT_RETRY_AFTER: Final = 60
 # Ids are written as digits; 2^53 - 1 has 16 of them.
 _MAX_ID_DIGITS: Final = len(str(MAX_ID))
 _WHOLE_NUMBER: Final = re.compile(r"[0-9]{1,16}(?:\.0*)?")
@@ -109,7 +107,7 @@ def _lines(value: Any) -> list[str]:
     ]
 
 
-def _text(value: Any) -> str | None:
+def _trimmed_text(value: Any) -> str | None:
     """Accept text, trimmed; an empty text counts as not given."""
     return cv.string(value).strip() or None
 
@@ -162,30 +160,30 @@ ADD_ORDER_SCHEMA: Final = vol.Schema(
     {
         **_ENTRY,
         vol.Required(ATTR_SERVICE): _POSITIVE_INT,
-        vol.Optional(ATTR_LINK): _text,
+        vol.Optional(ATTR_LINK): _trimmed_text,
         vol.Optional(ATTR_QUANTITY): _POSITIVE_INT,
         vol.Optional(ATTR_RUNS): _POSITIVE_INT,
         vol.Optional(ATTR_INTERVAL): _POSITIVE_INT,
         vol.Optional("comments"): _lines,
         vol.Optional("usernames"): _lines,
         vol.Optional("hashtags"): _lines,
-        vol.Optional("hashtag"): _text,
-        vol.Optional(ATTR_USERNAME): _text,
-        vol.Optional("media"): _text,
+        vol.Optional("hashtag"): _trimmed_text,
+        vol.Optional(ATTR_USERNAME): _trimmed_text,
+        vol.Optional("media"): _trimmed_text,
         vol.Optional("answer_number"): _POSITIVE_INT,
         vol.Optional("groups"): _lines,
         vol.Optional("keywords"): _lines,
         vol.Optional(ATTR_MIN): _POSITIVE_INT,
         vol.Optional(ATTR_MAX): _POSITIVE_INT,
         vol.Optional(ATTR_POSTS): _POSITIVE_INT,
-        vol.Optional("old_posts"): _NON_NEGATIVE_INT,
+        vol.Optional(ATTR_OLD_POSTS): _NON_NEGATIVE_INT,
         vol.Optional("delay"): _NON_NEGATIVE_INT,
         vol.Optional("expiry"): _expiry,
-        vol.Optional("country"): _text,
+        vol.Optional("country"): _trimmed_text,
         vol.Optional("device"): _POSITIVE_INT,
         vol.Optional(ATTR_TYPE_OF_TRAFFIC): _POSITIVE_INT,
-        vol.Optional("google_keyword"): _text,
-        vol.Optional("referring_url"): _text,
+        vol.Optional("google_keyword"): _trimmed_text,
+        vol.Optional("referring_url"): _trimmed_text,
         vol.Optional(ATTR_TRACK, default=True): cv.boolean,
         vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
     }
@@ -195,9 +193,9 @@ REFILLS_SCHEMA: Final = vol.Schema({**_ENTRY, vol.Required(ATTR_REFILLS): _IDS})
 LIST_SERVICES_SCHEMA: Final = vol.Schema(
     {
         **_ENTRY,
-        vol.Optional(ATTR_CATEGORY): _text,
-        vol.Optional(ATTR_SEARCH): _text,
-        vol.Optional(ATTR_TYPE): _text,
+        vol.Optional(ATTR_CATEGORY): _trimmed_text,
+        vol.Optional(ATTR_SEARCH): _trimmed_text,
+        vol.Optional(ATTR_TYPE): _trimmed_text,
         vol.Optional(ATTR_REFILL): cv.boolean,
         vol.Optional(ATTR_CANCEL): cv.boolean,
         vol.Optional(ATTR_MAX_RATE): vol.All(vol.Coerce(float), vol.Range(min=0)),
@@ -280,57 +278,19 @@ def _panel_errors(
 ) -> Iterator[None]:
     """Turn the client's errors into translated Home Assistant errors.
 
-    `plan` is the order being placed, if any: it names the order in the
-    error and in the repair issue when its fate is unknown.
+    `plan` is the order being placed, if any: it names the order when its
+    fate is unknown (the repair issue was raised where it was sent). A refused
+    key also starts reauthentication.
     """
     try:
         yield
-    except SmmPanelOrderStateUnknownError as err:
-        # The repair issue was raised where the order was sent.
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=ISSUE_ORDER_STATE_UNKNOWN,
-            translation_placeholders=_order_placeholders(coordinator, plan),
-        ) from err
-    except SmmPanelAuthenticationError as err:
-        coordinator.config_entry.async_start_reauth(coordinator.hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except SmmPanelRequestError as err:
-        funds = isinstance(err, SmmPanelInsufficientFundsError)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="panel_insufficient_funds" if funds else "panel_rejected",
-            translation_placeholders={"message": err.message},
-        ) from err
-    except SmmPanelRateLimitError as err:
-        retry_after = _DEFAULT_RETRY_AFTER
-        if err.retry_after is not None:
-            retry_after = max(1, math.ceil(min(err.retry_after, 3600)))
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"retry_after": str(retry_after)},
-        ) from err
-    except SmmPanelRedirectError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="panel_redirected",
-            translation_placeholders={"location": err.location},
-        ) from err
-    except SmmPanelConnectionError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
     except SmmPanelError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_response",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        if isinstance(err, SmmPanelAuthenticationError):
+            coordinator.config_entry.async_start_reauth(coordinator.hass)
+        placeholders = None
+        if isinstance(err, SmmPanelOrderStateUnknownError):
+            placeholders = _order_placeholders(coordinator, plan)
+        raise action_error(err, placeholders) from err
 
 
 def _order_placeholders(
@@ -387,8 +347,8 @@ async def _async_add_order(call: ServiceCall) -> ServiceResponse:
     """
     coordinator = _get_coordinator(call)
     with _panel_errors(coordinator):
-        services = await coordinator.async_refresh_services(max_wait=ACTION_MAX_WAIT)
-    plan = plan_order(services, call.data)
+        catalogue = await coordinator.async_refresh_catalogue(max_wait=ACTION_MAX_WAIT)
+    plan = plan_order(catalogue, call.data)
     dry_run: bool = call.data[ATTR_DRY_RUN]
     currency = coordinator.data.balance.currency
     order_id: int | None = None
@@ -497,44 +457,38 @@ async def _async_check_balance(
     check_balance(plan, Balance(balance.amount - reserved, balance.currency))
 
 
-async def _async_order_status(call: ServiceCall) -> ServiceResponse:
-    """Return the status of orders, in the order they were given."""
+@dataclass(frozen=True, slots=True)
+class BulkAction:
+    """An action that sends a list of ids in batches and answers for each id."""
+
+    ids_field: str
+    response_key: str
+    request: Callable[[SmmPanelClient, list[int]], Awaitable[Mapping[int, Any]]]
+    item: Callable[[int, Any], dict[str, Any]]
+    supports_response: SupportsResponse = SupportsResponse.ONLY
+    # What to do with the results: track new refills, refresh after a cancel.
+    record: (
+        Callable[[SmmPanelCoordinator, Mapping[int, Any]], Awaitable[None]] | None
+    ) = None
+
+
+async def _async_bulk(call: ServiceCall, action: BulkAction) -> ServiceResponse:
+    """Run a bulk action; answer in the order the ids were given."""
     coordinator = _get_coordinator(call)
-    order_ids = _parse_ids(call, ATTR_ORDERS)
+    ids = _parse_ids(call, action.ids_field)
     with _panel_errors(coordinator):
-        statuses = await coordinator.client.async_get_orders_status(
-            order_ids, max_wait=ACTION_MAX_WAIT
-        )
-    _reauth_if_refused(coordinator, statuses)
-    return {ATTR_ORDERS: [_order_status_item(i, statuses[i]) for i in order_ids]}
-
-
-def _order_status_item(
-    order_id: int, status: OrderStatus | ItemError
-) -> dict[str, Any]:
-    if isinstance(status, ItemError):
-        return {"order": order_id, "error": status.message}
-    return {
-        "order": order_id,
-        "status": status.state.value,
-        "raw_status": status.raw_status,
-        "charge": None if status.charge is None else float(status.charge),
-        "start_count": status.start_count,
-        "remains": status.remains,
-        "currency": status.currency,
-    }
-
-
-async def _async_refill(call: ServiceCall) -> ServiceResponse:
-    """Ask for refills; the new ones are followed until they finish."""
-    coordinator = _get_coordinator(call)
-    order_ids = _parse_ids(call, ATTR_ORDERS)
-    with _panel_errors(coordinator):
-        results = await coordinator.client.async_refill_orders(
-            order_ids, max_wait=ACTION_MAX_WAIT
-        )
-    # Refills that exist on the panel are tracked even if another batch failed.
+        results = await action.request(coordinator.client, ids)
+    # Batches that went through are kept even when another was refused.
     _reauth_if_refused(coordinator, results)
+    if action.record is not None:
+        await action.record(coordinator, results)
+    return {action.response_key: [action.item(i, results[i]) for i in ids]}
+
+
+async def _async_track_new_refills(
+    coordinator: SmmPanelCoordinator, results: Mapping[int, Any]
+) -> None:
+    """Follow the refills the panel created until they finish."""
     await coordinator.async_track_refills(
         {
             refill_id: order_id
@@ -542,74 +496,67 @@ async def _async_refill(call: ServiceCall) -> ServiceResponse:
             if not isinstance(refill_id, ItemError)
         }
     )
-    return {ATTR_REFILLS: [_refill_item(i, results[i]) for i in order_ids]}
 
 
-def _refill_item(order_id: int, result: int | ItemError) -> dict[str, Any]:
-    if isinstance(result, ItemError):
-        return {"order": order_id, "error": result.message}
-    return {"order": order_id, "refill": result}
-
-
-async def _async_refill_status(call: ServiceCall) -> ServiceResponse:
-    """Return the status of refills, in the order they were given."""
-    coordinator = _get_coordinator(call)
-    refill_ids = _parse_ids(call, ATTR_REFILLS)
-    with _panel_errors(coordinator):
-        statuses = await coordinator.client.async_get_refills_status(
-            refill_ids, max_wait=ACTION_MAX_WAIT
-        )
-    _reauth_if_refused(coordinator, statuses)
-    return {ATTR_REFILLS: [_refill_status_item(i, statuses[i]) for i in refill_ids]}
-
-
-def _refill_status_item(
-    refill_id: int, status: RefillStatus | ItemError
-) -> dict[str, Any]:
-    if isinstance(status, ItemError):
-        return {"refill": refill_id, "error": status.message}
-    return {
-        "refill": refill_id,
-        "status": status.state.value,
-        "raw_status": status.raw_status,
-    }
-
-
-async def _async_cancel(call: ServiceCall) -> ServiceResponse:
-    """Ask to cancel orders."""
-    coordinator = _get_coordinator(call)
-    order_ids = _parse_ids(call, ATTR_ORDERS)
-    with _panel_errors(coordinator):
-        results = await coordinator.client.async_cancel_orders(
-            order_ids, max_wait=ACTION_MAX_WAIT
-        )
-    _reauth_if_refused(coordinator, results)
+async def _async_refresh_after_cancel(
+    coordinator: SmmPanelCoordinator, results: Mapping[int, Any]
+) -> None:
+    """Show the refund and the canceled state soon."""
     if any(isinstance(result, CancelResult) for result in results.values()):
-        _refresh_soon(coordinator)  # shows the refund and the canceled state
-    return {ATTR_ORDERS: [_cancel_item(i, results[i]) for i in order_ids]}
+        _refresh_soon(coordinator)
 
 
-def _cancel_item(order_id: int, result: CancelResult | ItemError) -> dict[str, Any]:
-    if isinstance(result, ItemError):
-        return {"order": order_id, "error": result.message}
-    return {"order": order_id, "cancel": True}
+BULK_ACTIONS: Final[dict[str, BulkAction]] = {
+    SERVICE_ORDER_STATUS: BulkAction(
+        ATTR_ORDERS,
+        ATTR_ORDERS,
+        lambda client, ids: client.async_get_orders_status(
+            ids, max_wait=ACTION_MAX_WAIT
+        ),
+        order_status_item,
+    ),
+    SERVICE_REFILL: BulkAction(
+        ATTR_ORDERS,
+        ATTR_REFILLS,
+        lambda client, ids: client.async_refill_orders(ids, max_wait=ACTION_MAX_WAIT),
+        refill_item,
+        SupportsResponse.OPTIONAL,
+        _async_track_new_refills,
+    ),
+    SERVICE_REFILL_STATUS: BulkAction(
+        ATTR_REFILLS,
+        ATTR_REFILLS,
+        lambda client, ids: client.async_get_refills_status(
+            ids, max_wait=ACTION_MAX_WAIT
+        ),
+        refill_status_item,
+    ),
+    SERVICE_CANCEL: BulkAction(
+        ATTR_ORDERS,
+        ATTR_ORDERS,
+        lambda client, ids: client.async_cancel_orders(ids, max_wait=ACTION_MAX_WAIT),
+        cancel_item,
+        SupportsResponse.OPTIONAL,
+        _async_refresh_after_cancel,
+    ),
+}
 
 
 async def _async_list_services(call: ServiceCall) -> ServiceResponse:
-    """Return the services that match every filter given."""
+    """Return the catalogue's services that match every filter given."""
     coordinator = _get_coordinator(call)
     with _panel_errors(coordinator):
-        services = await coordinator.async_refresh_services(max_wait=ACTION_MAX_WAIT)
+        catalogue = await coordinator.async_refresh_catalogue(max_wait=ACTION_MAX_WAIT)
     return {
         "services": [
-            _service_item(service)
-            for service in services.values()
-            if _service_matches(service, call.data)
+            catalogue_item(item)
+            for item in catalogue.values()
+            if _matches(item, call.data)
         ]
     }
 
 
-def _service_matches(service: Service, filters: Mapping[str, Any]) -> bool:
+def _matches(service: CatalogueItem, filters: Mapping[str, Any]) -> bool:
     """Apply the filters of `list_services` (text filters ignore letter case)."""
     category, search, type_ = (
         filters.get(name) for name in (ATTR_CATEGORY, ATTR_SEARCH, ATTR_TYPE)
@@ -627,25 +574,11 @@ def _service_matches(service: Service, filters: Mapping[str, Any]) -> bool:
     )
 
 
-def _service_item(service: Service) -> dict[str, Any]:
-    return {
-        "service": service.service_id,
-        "name": service.name,
-        "type": service.type,
-        "category": service.category,
-        "rate": float(service.rate),
-        "min": service.min,
-        "max": service.max,
-        "refill": service.refill,
-        "cancel": service.cancel,
-        "dripfeed": service.dripfeed,
-    }
-
-
 async def _async_track_orders(call: ServiceCall) -> ServiceResponse:
     """Follow orders placed elsewhere; return every asked id now tracked."""
     coordinator = _get_coordinator(call)
     order_ids = _parse_ids(call, ATTR_ORDERS)
+    # The tracker, not the snapshot: an entry reloaded meanwhile shares it.
     new_ids = [i for i in order_ids if i not in coordinator.tracker.orders]
     if new_ids:
         with _panel_errors(coordinator):
@@ -713,27 +646,13 @@ def _refresh_soon(coordinator: SmmPanelCoordinator) -> None:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions, once for every account."""
-    for name, handler, schema, supports_response in (
+    handlers: list[tuple[str, Any, vol.Schema, SupportsResponse]] = [
         (
             SERVICE_ADD_ORDER,
             _async_add_order,
             ADD_ORDER_SCHEMA,
             SupportsResponse.OPTIONAL,
         ),
-        (
-            SERVICE_ORDER_STATUS,
-            _async_order_status,
-            ORDERS_SCHEMA,
-            SupportsResponse.ONLY,
-        ),
-        (SERVICE_REFILL, _async_refill, ORDERS_SCHEMA, SupportsResponse.OPTIONAL),
-        (
-            SERVICE_REFILL_STATUS,
-            _async_refill_status,
-            REFILLS_SCHEMA,
-            SupportsResponse.ONLY,
-        ),
-        (SERVICE_CANCEL, _async_cancel, ORDERS_SCHEMA, SupportsResponse.OPTIONAL),
         (
             SERVICE_LIST_SERVICES,
             _async_list_services,
@@ -752,7 +671,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             ORDERS_SCHEMA,
             SupportsResponse.OPTIONAL,
         ),
-    ):
+    ]
+    for name, action in BULK_ACTIONS.items():
+        schema = REFILLS_SCHEMA if action.ids_field == ATTR_REFILLS else ORDERS_SCHEMA
+        handler = partial(_async_bulk, action=action)
+        handlers.append((name, handler, schema, action.supports_response))
+    for name, handler, schema, supports_response in handlers:
         hass.services.async_register(
             DOMAIN, name, handler, schema=schema, supports_response=supports_response
         )

@@ -10,13 +10,13 @@ from custom_components.smm_panel.api import (
     DEFAULT_API_URL,
     Balance,
     CancelResult,
+    CatalogueItem,
     ItemError,
     OrderRequest,
     OrderState,
     OrderStatus,
     RefillState,
     RefillStatus,
-    Service,
     SmmPanelClient,
     SmmPanelInsufficientFundsError,
     SmmPanelRequestError,
@@ -46,10 +46,10 @@ async def test_balance_other_currency(
 
 async def test_services(client: SmmPanelClient, panel: PanelSimulator) -> None:
     """The whole catalogue parses, with Decimal rates and boolean flags."""
-    services = await client.async_get_services()
+    services = await client.async_get_catalogue()
     assert len(services) == len(panel.services)
     by_id = {service.service_id: service for service in services}
-    assert by_id[1] == Service(
+    assert by_id[1] == CatalogueItem(
         service_id=1,
         name="Followers",
         type="Default",
@@ -72,9 +72,9 @@ async def test_services_numbers_as_numbers(
     client: SmmPanelClient, panel: PanelSimulator
 ) -> None:
     """A panel sending numbers as JSON numbers gives the same catalogue."""
-    expected = await client.async_get_services()
+    expected = await client.async_get_catalogue()
     panel.dialect.numbers_as_numbers = True
-    assert await client.async_get_services() == expected
+    assert await client.async_get_catalogue() == expected
 
 
 async def test_add_order(client: SmmPanelClient, panel: PanelSimulator) -> None:

@@ -41,7 +41,7 @@ REFILL = 1001  # its first refill
 # One call per action and form; (action at the panel, call).
 CALLS: dict[str, tuple[str, Call]] = {
     "balance": ("balance", lambda c: c.async_get_balance()),
-    "services": ("services", lambda c: c.async_get_services()),
+    "services": ("services", lambda c: c.async_get_catalogue()),
     "status": ("status", lambda c: c.async_get_order_status(ORDER)),
     "status_bulk": ("status", lambda c: c.async_get_orders_status([ORDER, 2])),
     "refill": ("refill", lambda c: c.async_refill(ORDER)),

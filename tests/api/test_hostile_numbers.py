@@ -381,7 +381,7 @@ async def test_absurd_services_skipped(
             {**good, "service": 12, "name": "x" * 100_000},
         ]
     )
-    services = await fixed_client.async_get_services()
+    services = await fixed_client.async_get_catalogue()
     assert [s.service_id for s in services] == [5, 12]
     assert len(services[1].name) == 1000  # long texts are cut
 

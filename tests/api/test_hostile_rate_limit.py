@@ -38,7 +38,7 @@ type Call = Callable[..., Awaitable[Any]]
 
 CALLS: dict[str, Call] = {
     "balance": lambda c, **kw: c.async_get_balance(**kw),
-    "services": lambda c, **kw: c.async_get_services(**kw),
+    "services": lambda c, **kw: c.async_get_catalogue(**kw),
     "status": lambda c, **kw: c.async_get_order_status(1, **kw),
     "status_bulk": lambda c, **kw: c.async_get_orders_status([1, 2], **kw),
     "refill_status": lambda c, **kw: c.async_get_refill_status(1, **kw),
@@ -243,7 +243,7 @@ async def test_budget_shared_by_reads_and_writes(
     is safe even for `add`, as nothing was sent."""
     client = make_client(max_requests_per_minute=3)
     await client.async_get_balance()
-    await client.async_get_services()
+    await client.async_get_catalogue()
     order = await client.async_add_order(ADD)
     with pytest.raises(SmmPanelRateLimitError) as exc_info:
         await client.async_add_order(ADD, max_wait=0)

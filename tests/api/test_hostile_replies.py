@@ -43,7 +43,7 @@ type Call = Callable[[SmmPanelClient], Awaitable[Any]]
 # One call per action and form, each to be answered by a hostile reply.
 READS: dict[str, Call] = {
     "balance": lambda c: c.async_get_balance(),
-    "services": lambda c: c.async_get_services(),
+    "services": lambda c: c.async_get_catalogue(),
     "status": lambda c: c.async_get_order_status(1),
     "status_bulk": lambda c: c.async_get_orders_status([1, 2]),
     "refill_status": lambda c: c.async_get_refill_status(1),
@@ -310,7 +310,7 @@ async def test_thousands_of_services_fit(
     """I: the bound is far above a real catalogue (5 000 services)."""
     big = PanelSimulator(api_key=API_KEY, extra_services=5000)
     panel.services = big.services
-    services = await make_client().async_get_services()
+    services = await make_client().async_get_catalogue()
     assert len(services) == len(big.services) > 5000
 
 

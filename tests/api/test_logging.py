@@ -55,7 +55,7 @@ async def _every_action(
 ) -> None:
     """One call of every action and form (single and bulk)."""
     await _call(outcomes, client.async_get_balance())
-    await _call(outcomes, client.async_get_services())
+    await _call(outcomes, client.async_get_catalogue())
     order = await _call(
         outcomes,
         client.async_add_order(

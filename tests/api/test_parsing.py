@@ -14,13 +14,13 @@ import pytest
 from custom_components.smm_panel.api import (
     Balance,
     CancelResult,
+    CatalogueItem,
     ItemError,
     OrderRequest,
     OrderState,
     OrderStatus,
     RefillState,
     RefillStatus,
-    Service,
     SmmPanelClient,
     SmmPanelInvalidResponseError,
     SmmPanelOrderStateUnknownError,
@@ -89,8 +89,8 @@ async def test_seed_services(
 ) -> None:
     """The seed's services example (no dripfeed field at all) parses exactly."""
     fixed_panel.reply(raw=SEED_SERVICES)
-    assert await fixed_client.async_get_services() == [
-        Service(
+    assert await fixed_client.async_get_catalogue() == [
+        CatalogueItem(
             1,
             "Followers",
             "Default",
@@ -390,7 +390,7 @@ async def test_numbers_as_numbers(
             }
         ]
     )
-    (service,) = await fixed_client.async_get_services()
+    (service,) = await fixed_client.async_get_catalogue()
     assert (service.rate, service.min, service.max) == (Decimal("0.9"), 50, 10000)
     assert (service.refill, service.cancel, service.dripfeed) == (True, False, True)
 
@@ -448,7 +448,7 @@ async def test_services_unreadable_entries_skipped(
             {**good, "service": 11, "rate": "Infinity"},
         ]
     )
-    services = await fixed_client.async_get_services()
+    services = await fixed_client.async_get_catalogue()
     assert [s.service_id for s in services] == [5]
     assert services[0].rate == Decimal("0.1234")
     assert services[0].type == "Default"
@@ -459,8 +459,8 @@ async def test_services_defaults(
 ) -> None:
     """Missing name/type/category/flags get neutral defaults."""
     fixed_panel.reply([{"service": 5, "rate": "1", "min": 1, "max": 2}])
-    assert await fixed_client.async_get_services() == [
-        Service(5, "", "Default", "", Decimal(1), 1, 2)
+    assert await fixed_client.async_get_catalogue() == [
+        CatalogueItem(5, "", "Default", "", Decimal(1), 1, 2)
     ]
 
 
@@ -557,7 +557,7 @@ async def test_add_reply_without_order_id(
             "Balance reply holds no balance",
         ),
         ("async_get_balance", (), "100", "Balance reply is not an object"),
-        ("async_get_services", (), {"1": {}}, "Services reply is not a list"),
+        ("async_get_catalogue", (), {"1": {}}, "Services reply is not a list"),
         (
             "async_get_order_status",
             (1,),

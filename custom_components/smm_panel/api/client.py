@@ -30,12 +30,12 @@ from .exceptions import (
 from .models import (
     Balance,
     CancelResult,
+    CatalogueItem,
     ItemError,
     NumberRangeError,
     OrderRequest,
     OrderStatus,
     RefillStatus,
-    Service,
     error_text,
     parse_id,
     short_repr,
@@ -542,14 +542,14 @@ class SmmPanelClient:
         """Return the account balance and currency."""
         return Balance.from_json(await self._read("balance", _Wait(max_wait)))
 
-    async def async_get_services(
+    async def async_get_catalogue(
         self, *, max_wait: float | None = None
-    ) -> list[Service]:
+    ) -> list[CatalogueItem]:
         """Return the catalogue; entries without a readable price are skipped."""
         payload = await self._read("services", _Wait(max_wait))
         if not isinstance(payload, list):
             raise SmmPanelInvalidResponseError("Services reply is not a list")
-        services = [Service.from_json(item) for item in payload]
+        services = [CatalogueItem.from_json(item) for item in payload]
         return [service for service in services if service is not None]
 
     # --- orders ----------------------------------------------------------

@@ -393,7 +393,7 @@ class Balance:
 
 
 @dataclass(frozen=True, slots=True)
-class Service:
+class CatalogueItem:
     """One service of the panel's catalogue."""
 
     service_id: int
@@ -408,7 +408,7 @@ class Service:
     dripfeed: bool = False
 
     @classmethod
-    def from_json(cls, data: Any) -> Service | None:
+    def from_json(cls, data: Any) -> CatalogueItem | None:
         """Parse one catalogue entry; None when its price or limits are unreadable.
 
         Also None when a number is out of range (id, a negative or huge rate,

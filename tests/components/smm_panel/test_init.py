@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 import pytest_socket
 import yaml
 
+from custom_components.smm_panel.account import panel_host, panel_site_url
 from custom_components.smm_panel.config_flow import account_unique_id
 from custom_components.smm_panel.const import (
     CONF_API_URL,
@@ -30,7 +31,6 @@ from custom_components.smm_panel.const import (
     CONF_RETENTION_HOURS,
     DOMAIN,
 )
-from custom_components.smm_panel.entity import panel_host, panel_site_url
 from simulator import PanelSimulator, SimulatorServer
 
 from ...conftest import API_KEY

@@ -1,0 +1,137 @@
+"""The outward shapes of orders and refills: one builder for each.
+
+Action responses name an order `order`; events and entity attributes name it
+`order_id` (the names users already put in automations). Storage has its own
+form, `TrackedOrder.as_storage`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .api import (
+    CancelResult,
+    CatalogueItem,
+    ItemError,
+    OrderStatus,
+    RefillStatus,
+)
+from .tracking import OrderChange, RefillChange, TrackedOrder
+
+
+def money(amount: Decimal | None) -> float | None:
+    """Return an amount as a JSON number (responses, events, attributes)."""
+    return None if amount is None else float(amount)
+
+
+# --- action responses --------------------------------------------------------
+
+
+def order_status_item(order_id: int, status: OrderStatus | ItemError) -> dict[str, Any]:
+    """Return one order of the `order_status` response."""
+    if isinstance(status, ItemError):
+        return {"order": order_id, "error": status.message}
+    return {
+        "order": order_id,
+        "status": status.state.value,
+        "raw_status": status.raw_status,
+        "charge": money(status.charge),
+        "start_count": status.start_count,
+        "remains": status.remains,
+        "currency": status.currency,
+    }
+
+
+def refill_item(order_id: int, result: int | ItemError) -> dict[str, Any]:
+    """Return one order of the `refill` response."""
+    if isinstance(result, ItemError):
+        return {"order": order_id, "error": result.message}
+    return {"order": order_id, "refill": result}
+
+
+def refill_status_item(
+    refill_id: int, status: RefillStatus | ItemError
+) -> dict[str, Any]:
+    """Return one refill of the `refill_status` response."""
+    if isinstance(status, ItemError):
+        return {"refill": refill_id, "error": status.message}
+    return {
+        "refill": refill_id,
+        "status": status.state.value,
+        "raw_status": status.raw_status,
+    }
+
+
+def cancel_item(order_id: int, result: CancelResult | ItemError) -> dict[str, Any]:
+    """Return one order of the `cancel` response.
+
+    Panels that queue cancellations answer with the request's id: it is kept.
+    """
+    if isinstance(result, ItemError):
+        return {"order": order_id, "error": result.message}
+    item: dict[str, Any] = {"order": order_id, "cancel": True}
+    if result.request_id is not None:
+        item["request_id"] = result.request_id
+    return item
+
+
+def catalogue_item(item: CatalogueItem) -> dict[str, Any]:
+    """Return one service of the `list_services` response."""
+    return {
+        "service": item.service_id,
+        "name": item.name,
+        "type": item.type,
+        "category": item.category,
+        "rate": money(item.rate),
+        "min": item.min,
+        "max": item.max,
+        "refill": item.refill,
+        "cancel": item.cancel,
+        "dripfeed": item.dripfeed,
+    }
+
+
+# --- events and attributes ----------------------------------------------------
+
+
+def order_event(change: OrderChange) -> dict[str, Any]:
+    """Return the data of an order's status change: bus event and event entity."""
+    order = change.order
+    return {
+        "order_id": order.order_id,
+        "previous_status": change.previous.value,
+        "status": order.state.value,
+        "remains": order.remains,
+        "charge": money(order.charge),
+        "currency": order.currency,
+    }
+
+
+def refill_event(change: RefillChange) -> dict[str, Any]:
+    """Return the data of a refill's status change: bus event and event entity."""
+    refill = change.refill
+    return {
+        "refill_id": refill.refill_id,
+        "order_id": refill.order_id,
+        "previous_status": change.previous.value,
+        "status": refill.state.value,
+    }
+
+
+def order_attributes(order: TrackedOrder) -> dict[str, Any]:
+    """Return the attributes of an order's sensor."""
+    return {
+        "order_id": order.order_id,
+        "service_id": order.service_id,
+        "service_name": order.service_name,
+        "link": order.link,
+        "quantity": order.quantity,
+        "remains": order.remains,
+        "start_count": order.start_count,
+        "charge": money(order.charge),
+        "currency": order.currency,
+        "progress": order.progress,
+        "raw_status": order.raw_status,
+        "error": order.error,
+    }
