@@ -97,7 +97,7 @@ def _base_services() -> list[SimService]:
     ig_c = "Instagram Comments"
     ig_m = "Instagram Mentions"
     return [
-        # Service 1 is exactly the seed's example service.
+        # Service 1 is exactly the API page's example (docs/protocol.md, section 2).
         _svc(
             1,
             "Followers",

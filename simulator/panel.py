@@ -46,7 +46,7 @@ from .models import (
     json_response,
 )
 
-# Exact error texts of real panels (SPEC section 2).
+# Exact error texts of real panels (docs/protocol.md, section 6).
 ERR_KEY = "Invalid API key"
 ERR_REQUEST = "Incorrect request"
 ERR_ORDER_ID = "Incorrect order ID"
@@ -618,7 +618,10 @@ class PanelSimulator:
         return f"{self._money(amount):.{self.dialect.money_decimals}f}"
 
     def _num(self, value: int | Decimal, text: str | None = None) -> Any:
-        """Render a number as the dialect sends it: string (seed) or JSON number."""
+        """Render a number as the dialect sends it: a string or a JSON number.
+
+        See docs/protocol.md, section 3.
+        """
         if self.dialect.numbers_as_numbers:
             return float(value) if isinstance(value, Decimal) else value
         return text if text is not None else str(value)

@@ -1,8 +1,8 @@
 """Fixtures of the API client tests: real HTTP on loopback, no mocks.
 
 Most tests talk to the panel simulator (`panel`, `panel_url` from tests/conftest.py).
-`fixed_panel` is a tiny aiohttp app that answers literal bodies, for replies the
-simulator never produces (the seed's exact examples, odd shapes, odd headers).
+`fixed_panel` is a tiny aiohttp app that answers literal bodies, byte for byte:
+the real replies of tests/fixtures/protocol, odd shapes, odd headers.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from aiohttp import web
 import pytest
 
 from custom_components.smm_panel.api import SmmPanelClient
-from tests.conftest import API_KEY, PATIENT
+from tests.loopback import API_KEY, PATIENT
 
 type ClientFactory = Callable[..., SmmPanelClient]
 

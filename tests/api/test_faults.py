@@ -27,7 +27,7 @@ from custom_components.smm_panel.api import (
     SmmPanelTimeoutError,
 )
 from simulator import Fault, PanelSimulator, SimulatorServer
-from tests.conftest import API_KEY, NEVER, PATIENT, SHORT, client_timeout
+from tests.loopback import API_KEY, NEVER, PATIENT, SHORT, client_timeout
 
 from .conftest import ClientFactory, FixedPanel
 

@@ -29,7 +29,7 @@ from custom_components.smm_panel.api import (
     redact_url,
 )
 from simulator import Fault, PanelSimulator
-from tests.conftest import API_KEY
+from tests.loopback import API_KEY
 
 from .conftest import ClientFactory, FixedPanel
 

@@ -20,7 +20,7 @@ from custom_components.smm_panel.api import (
     SmmPanelRequestError,
 )
 from simulator import FAULT_KINDS, Fault, PanelSimulator
-from tests.conftest import API_KEY, NEVER, SHORT
+from tests.loopback import API_KEY, NEVER, SHORT
 
 from .conftest import ClientFactory, FixedPanel
 

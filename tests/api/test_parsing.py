@@ -1,7 +1,9 @@
-"""Parsing of literal panel replies: the seed's examples and the odd ones.
+"""Parsing of panel replies: the API page's examples, other panels' variants, odd ones.
 
-The replies are served over loopback HTTP by `fixed_panel`, byte for byte, so the
-whole client path (transport, JSON, parsing) is exercised.
+The real replies are the samples of tests/fixtures/protocol (docs/protocol.md,
+section 11), shared with the simulator's tests; the odd ones are written here.
+They are served over loopback HTTP by `fixed_panel`, byte for byte, so the whole
+client path (transport, JSON, parsing) is exercised.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 
 from custom_components.smm_panel.api import (
@@ -21,74 +24,32 @@ from custom_components.smm_panel.api import (
     OrderStatus,
     RefillState,
     RefillStatus,
+    SmmPanelAuthenticationError,
     SmmPanelClient,
+    SmmPanelError,
+    SmmPanelInsufficientFundsError,
     SmmPanelInvalidResponseError,
     SmmPanelOrderStateUnknownError,
+    SmmPanelRateLimitError,
+    SmmPanelRequestError,
     normalize_order_status,
     normalize_refill_status,
 )
 from custom_components.smm_panel.api.models import parse_bool, parse_decimal, parse_int
 from simulator import PanelSimulator
+from tests.loopback import API_KEY
+from tests.protocol_samples import sample, sample_names, sample_text
 
 from .conftest import FixedPanel
 
-# The example replies of the SMM Queen API page (SPEC section 2), verbatim.
-SEED_SERVICES = """[
-{
-"service": 1,
-"name": "Followers",
-"type": "Default",
-"category": "First Category",
-"rate": "0.90",
-"min": "50",
-"max": "10000",
-"refill": true,
-"cancel": true
-}
-]"""
-SEED_ADD = '{ "order": 23501 }'
-SEED_STATUS = """{
-"charge": "0.27819",
-"start_count": "3572",
-"status": "Partial",
-"remains": "157",
-"currency": "USD"
-}"""
-SEED_STATUS_BULK = """{
-"1": { "charge": "0.27819", "start_count": "3572", "status": "Partial", "remains": "157", "currency": "USD" },
-"10": { "error": "Incorrect order ID" },
-"100": { "charge": "1.44219", "start_count": "234", "status": "In progress", "remains": "10", "currency": "USD" }
-}"""  # noqa: E501
-SEED_REFILL = '{ "refill": "1" }'
-SEED_REFILL_BULK = """[
-{ "order": 1, "refill": 1 },
-{ "order": 2, "refill": 2 },
-{ "order": 3, "refill": { "error": "Incorrect order ID" } }
-]"""
-SEED_REFILL_STATUS = '{ "status": "Completed" }'
-SEED_REFILL_STATUS_BULK = """[
-{ "refill": 1, "status": "Completed" },
-{ "refill": 2, "status": "Rejected" },
-{ "refill": 3, "status": { "error": "Refill not found" } }
-]"""
-SEED_CANCEL = """[
-{ "order": 9, "cancel": { "error": "Incorrect order ID" } },
-{ "order": 2, "cancel": 1 }
-]"""
-SEED_BALANCE = """{
-"balance": "100.84292",
-"currency": "USD"
-}"""
+# --- the examples of the SMM Queen API page (docs/protocol.md, section 2) ---------
 
 
-# --- the seed's examples --------------------------------------------------------
-
-
-async def test_seed_services(
+async def test_example_services(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's services example (no dripfeed field at all) parses exactly."""
-    fixed_panel.reply(raw=SEED_SERVICES)
+    """The API page's services example (no dripfeed field at all) parses exactly."""
+    fixed_panel.reply(raw=sample_text("examples/services"))
     assert await fixed_client.async_get_catalogue() == [
         CatalogueItem(
             1,
@@ -108,9 +69,11 @@ async def test_seed_services(
     ]
 
 
-async def test_seed_add(fixed_panel: FixedPanel, fixed_client: SmmPanelClient) -> None:
-    """The seed's add example gives the order id; the form holds the fields."""
-    fixed_panel.reply(raw=SEED_ADD)
+async def test_example_add(
+    fixed_panel: FixedPanel, fixed_client: SmmPanelClient
+) -> None:
+    """The API page's add example gives the order id; the form holds the fields."""
+    fixed_panel.reply(raw=sample_text("examples/add"))
     order_id = await fixed_client.async_add_order(
         OrderRequest(
             service=1,
@@ -132,11 +95,11 @@ async def test_seed_add(fixed_panel: FixedPanel, fixed_client: SmmPanelClient) -
     }
 
 
-async def test_seed_status(
+async def test_example_status(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's single status example parses exactly."""
-    fixed_panel.reply(raw=SEED_STATUS)
+    """The API page's single status example parses exactly."""
+    fixed_panel.reply(raw=sample_text("examples/status"))
     assert await fixed_client.async_get_order_status(7) == OrderStatus(
         order_id=7,
         state=OrderState.PARTIAL,
@@ -149,11 +112,11 @@ async def test_seed_status(
     assert fixed_panel.forms[0]["order"] == "7"
 
 
-async def test_seed_status_bulk(
+async def test_example_status_bulk(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's bulk status: two statuses and a nested per-id error."""
-    fixed_panel.reply(raw=SEED_STATUS_BULK)
+    """The API page's bulk status: two statuses and a nested per-id error."""
+    fixed_panel.reply(raw=sample_text("examples/status_bulk"))
     assert await fixed_client.async_get_orders_status([1, 10, 100]) == {
         1: OrderStatus(
             1, OrderState.PARTIAL, "Partial", Decimal("0.27819"), 3572, 157, "USD"
@@ -172,20 +135,20 @@ async def test_seed_status_bulk(
     assert fixed_panel.forms[0]["orders"] == "1,10,100"
 
 
-async def test_seed_refill(
+async def test_example_refill(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's refill example sends the id as a string: parsed to an int."""
-    fixed_panel.reply(raw=SEED_REFILL)
+    """The API page's refill example sends the id as a string: parsed to an int."""
+    fixed_panel.reply(raw=sample_text("examples/refill"))
     assert await fixed_client.async_refill(5) == 1
     assert fixed_panel.forms[0]["order"] == "5"
 
 
-async def test_seed_refill_bulk(
+async def test_example_refill_bulk(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's bulk refill: refill ids and a nested per-order error."""
-    fixed_panel.reply(raw=SEED_REFILL_BULK)
+    """The API page's bulk refill: refill ids and a nested per-order error."""
+    fixed_panel.reply(raw=sample_text("examples/refill_bulk"))
     assert await fixed_client.async_refill_orders([1, 2, 3]) == {
         1: 1,
         2: 2,
@@ -194,22 +157,22 @@ async def test_seed_refill_bulk(
     assert fixed_panel.forms[0]["orders"] == "1,2,3"
 
 
-async def test_seed_refill_status(
+async def test_example_refill_status(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's single refill status example."""
-    fixed_panel.reply(raw=SEED_REFILL_STATUS)
+    """The API page's single refill status example."""
+    fixed_panel.reply(raw=sample_text("examples/refill_status"))
     assert await fixed_client.async_get_refill_status(1) == RefillStatus(
         1, RefillState.COMPLETED, "Completed"
     )
     assert fixed_panel.forms[0]["refill"] == "1"
 
 
-async def test_seed_refill_status_bulk(
+async def test_example_refill_status_bulk(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's bulk refill status, with a nested per-refill error."""
-    fixed_panel.reply(raw=SEED_REFILL_STATUS_BULK)
+    """The API page's bulk refill status, with a nested per-refill error."""
+    fixed_panel.reply(raw=sample_text("examples/refill_status_bulk"))
     assert await fixed_client.async_get_refills_status([1, 2, 3]) == {
         1: RefillStatus(1, RefillState.COMPLETED, "Completed"),
         2: RefillStatus(2, RefillState.REJECTED, "Rejected"),
@@ -218,11 +181,11 @@ async def test_seed_refill_status_bulk(
     assert fixed_panel.forms[0]["refills"] == "1,2,3"
 
 
-async def test_seed_cancel(
+async def test_example_cancel(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's cancel example: an error for 9, an accepted cancel for 2."""
-    fixed_panel.reply(raw=SEED_CANCEL)
+    """The API page's cancel example: an error for 9, an accepted cancel for 2."""
+    fixed_panel.reply(raw=sample_text("examples/cancel"))
     assert await fixed_client.async_cancel_orders([9, 2]) == {
         9: ItemError("Incorrect order ID"),
         2: CancelResult(2),
@@ -230,11 +193,11 @@ async def test_seed_cancel(
     assert fixed_panel.forms[0]["orders"] == "9,2"
 
 
-async def test_seed_balance(
+async def test_example_balance(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """The seed's balance keeps all five decimals."""
-    fixed_panel.reply(raw=SEED_BALANCE)
+    """The API page's balance keeps all five decimals."""
+    fixed_panel.reply(raw=sample_text("examples/balance"))
     balance = await fixed_client.async_get_balance()
     assert balance == Balance(Decimal("100.84292"), "USD")
     assert str(balance.amount) == "100.84292"
@@ -246,30 +209,32 @@ async def test_seed_balance(
 async def test_flat_bulk_errors(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
-    """Flat per-item errors are read like nested ones."""
-    fixed_panel.reply(
-        [{"order": 1, "refill": 1001}, {"order": 3, "error": "Incorrect order ID"}]
-    )
+    """Flat per-item errors are read like nested ones (docs/protocol.md, section 5)."""
+    fixed_panel.reply(raw=sample_text("dialects/refill_bulk_flat_errors"))
     assert await fixed_client.async_refill_orders([1, 3]) == {
         1: 1001,
         3: ItemError("Incorrect order ID"),
     }
-    fixed_panel.reply(
-        [
-            {"refill": 1001, "status": "Pending"},
-            {"refill": 3, "error": "Refill not found"},
-        ]
-    )
+    fixed_panel.reply(raw=sample_text("dialects/refill_status_bulk_flat_errors"))
     assert await fixed_client.async_get_refills_status([1001, 3]) == {
         1001: RefillStatus(1001, RefillState.PENDING, "Pending"),
         3: ItemError("Refill not found"),
     }
-    fixed_panel.reply(
-        [{"order": 9, "error": "Incorrect order ID"}, {"order": 2, "cancel": 1}]
-    )
+    fixed_panel.reply(raw=sample_text("dialects/cancel_flat_errors"))
     assert await fixed_client.async_cancel_orders([9, 2]) == {
         9: ItemError("Incorrect order ID"),
         2: CancelResult(2),
+    }
+
+
+async def test_cancel_request_ids(
+    fixed_panel: FixedPanel, fixed_client: SmmPanelClient
+) -> None:
+    """A panel that queues cancellations answers a request id, not a final cancel."""
+    fixed_panel.reply(raw=sample_text("dialects/cancel_request_ids"))
+    assert await fixed_client.async_cancel_orders([100010, 9]) == {
+        100010: CancelResult(100010, 1004),
+        9: ItemError("Incorrect order ID"),
     }
 
 
@@ -356,15 +321,7 @@ async def test_numbers_as_numbers(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient
 ) -> None:
     """Every numeric field may be a JSON number, including floats for money."""
-    fixed_panel.reply(
-        {
-            "charge": 0.27819,
-            "start_count": 3572,
-            "status": "Partial",
-            "remains": 157.0,
-            "currency": "USD",
-        }
-    )
+    fixed_panel.reply(raw=sample_text("dialects/status_numbers"))
     status = await fixed_client.async_get_order_status(1)
     assert (status.charge, status.start_count, status.remains) == (
         Decimal("0.27819"),
@@ -372,27 +329,63 @@ async def test_numbers_as_numbers(
         157,
     )
     assert str(status.charge) == "0.27819"  # not the float's binary expansion
-    fixed_panel.reply({"balance": 100.84292, "currency": "USD"})
+    # A count may even come as an integral float.
+    fixed_panel.reply({**sample("dialects/status_numbers"), "remains": 157.0})
+    assert (await fixed_client.async_get_order_status(1)).remains == 157
+    fixed_panel.reply(raw=sample_text("dialects/balance_numbers"))
     assert (await fixed_client.async_get_balance()).amount == Decimal("100.84292")
-    fixed_panel.reply(
-        [
-            {
-                "service": 1,
-                "name": "F",
-                "type": "Default",
-                "category": "C",
-                "rate": 0.9,
-                "min": 50,
-                "max": 10000,
-                "refill": 1,
-                "cancel": "0",
-                "dripfeed": "true",
-            }
-        ]
-    )
+    fixed_panel.reply(raw=sample_text("dialects/services_numbers"))
     (service,) = await fixed_client.async_get_catalogue()
     assert (service.rate, service.min, service.max) == (Decimal("0.9"), 50, 10000)
+    assert (service.refill, service.cancel, service.dripfeed) == (True, True, True)
+
+
+async def test_flags_as_numbers_and_words(
+    fixed_panel: FixedPanel, fixed_client: SmmPanelClient
+) -> None:
+    """The catalogue's flags may be 1/0, "0" or "true" as well as booleans."""
+    (example,) = sample("dialects/services_numbers")
+    fixed_panel.reply([{**example, "refill": 1, "cancel": "0", "dripfeed": "true"}])
+    (service,) = await fixed_client.async_get_catalogue()
     assert (service.refill, service.cancel, service.dripfeed) == (True, False, True)
+
+
+# Every error reply of tests/fixtures/protocol/errors and the exception it is
+# (docs/protocol.md, section 6); the rest are plain refusals.
+ERROR_CLASSES: dict[str, type[SmmPanelError]] = {
+    "errors/invalid_key": SmmPanelAuthenticationError,
+    "errors/not_enough_funds": SmmPanelInsufficientFundsError,
+    "errors/raw_key_not_enough_funds": SmmPanelInsufficientFundsError,
+    "errors/rate_limit": SmmPanelRateLimitError,
+}
+
+
+@pytest.mark.parametrize("name", sample_names("errors"))
+async def test_error_replies(
+    fixed_panel: FixedPanel,
+    fixed_client: SmmPanelClient,
+    session: aiohttp.ClientSession,
+    name: str,
+) -> None:
+    """Each error reply seen in the wild raises its exception, with the panel's text.
+
+    Sent in reply to `add`, it is a refusal too: nothing was placed, never "state
+    unknown".
+    """
+    reply = sample(name)
+    expected = ERROR_CLASSES.get(name, SmmPanelRequestError)
+    fixed_panel.reply(raw=sample_text(name))
+    with pytest.raises(expected) as caught:
+        await fixed_client.async_get_balance()
+    assert reply["error"] in str(caught.value)
+    # A new client: a rate-limit refusal pauses the first one for a minute.
+    placing = SmmPanelClient(session, API_KEY, fixed_panel.url, retries=0)
+    with pytest.raises(expected) as caught:
+        await placing.async_add_order(
+            OrderRequest(service=1, link="https://x", quantity=100)
+        )
+    assert not isinstance(caught.value, SmmPanelOrderStateUnknownError)
+    assert fixed_panel.count("add") == 1
 
 
 @pytest.mark.parametrize(
@@ -688,12 +681,12 @@ def test_parse_bool(value: Any, expected: bool) -> None:
     ],
 )
 def test_normalize_order_status(raw: str | None, state: OrderState) -> None:
-    """Every spelling of SPEC section 3 maps to its state, in any case."""
+    """Every spelling of docs/protocol.md, section 4 maps to its state, in any case."""
     assert normalize_order_status(raw) is state
 
 
 def test_final_order_states() -> None:
-    """Partial, completed, canceled, refunded and failed are final (SPEC 3)."""
+    """Partial, completed, canceled, refunded and failed are final (protocol.md 4)."""
     assert {s for s in OrderState if s.is_final} == {
         OrderState.PARTIAL,
         OrderState.COMPLETED,

@@ -1,4 +1,9 @@
-"""Protocol behaviour of the panel simulator, without HTTP."""
+"""Protocol behaviour of the panel simulator, without HTTP.
+
+The simulator answers in the shapes of the real replies kept in
+tests/fixtures/protocol (docs/protocol.md, section 11), the samples the client's
+tests parse: where it can, with the very same reply.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,17 @@ import pytest
 
 from simulator import Dialect, PanelSimulator, SimClock, build_catalogue
 from simulator.catalogue import ALL_TYPES
+from simulator.faults import RATE_LIMIT_MESSAGE
+from tests.protocol_samples import sample, shape
 
 KEY = "test-key"
 LINK = "https://instagram.com/p/abc"
+
+# Error replies of real panels (docs/protocol.md, section 6).
+INCORRECT_REQUEST = sample("errors/incorrect_request")
+INCORRECT_ORDER_ID = sample("errors/incorrect_order_id")
+INCORRECT_SERVICE_ID = sample("errors/incorrect_service_id")
+REFILL_NOT_FOUND = sample("errors/refill_not_found")
 
 
 @pytest.fixture
@@ -33,8 +46,8 @@ def add(sim: PanelSimulator, **fields: Any) -> Any:
     return call(sim, "add", **fields)
 
 
-def test_catalogue_covers_every_type_and_seed_service() -> None:
-    """Service 1 is the seed's, every API v2 type exists, extras are stable."""
+def test_catalogue_covers_every_type_and_example_service() -> None:
+    """Service 1 is the API page's example, every API v2 type exists, extras stable."""
     services = build_catalogue()
     assert {s.type for s in services} == set(ALL_TYPES)
     first = services[0]
@@ -52,33 +65,24 @@ def test_catalogue_covers_every_type_and_seed_service() -> None:
     assert build_catalogue(extra=5000) == big
 
 
-def test_services_reply_seed_style(sim: PanelSimulator) -> None:
-    """Numbers are strings by default and JSON numbers in that dialect."""
+def test_services_reply_as_the_api_page(sim: PanelSimulator) -> None:
+    """Service 1 is the API page's example (plus dripfeed); numbers in that dialect."""
+    (example,) = sample("examples/services")
     services = call(sim, "services")
-    assert services[0] == {
-        "service": 1,
-        "name": "Followers",
-        "type": "Default",
-        "category": "First Category",
-        "rate": "0.90",
-        "min": "50",
-        "max": "10000",
-        "refill": True,
-        "cancel": True,
-        "dripfeed": True,
-    }
+    assert services[0] == {**example, "dripfeed": True}
+    assert shape(services) == shape([{**example, "dripfeed": True}])
     sim.dialect.numbers_as_numbers = True
-    first = call(sim, "services")[0]
-    assert (first["rate"], first["min"], first["max"]) == (0.9, 50, 10000)
+    assert call(sim, "services")[0] == sample("dialects/services_numbers")[0]
 
 
 def test_key_and_action_errors(sim: PanelSimulator) -> None:
     """Bad keys and unknown actions get the panel's messages."""
-    assert call(sim, "balance", key="nope") == {"error": "Invalid API key"}
-    assert sim.handle({"action": "balance"}).json() == {"error": "Invalid API key"}
-    assert call(sim, "dance") == {"error": "Incorrect request"}
+    invalid_key = sample("errors/invalid_key")
+    assert call(sim, "balance", key="nope") == invalid_key
+    assert sim.handle({"action": "balance"}).json() == invalid_key
+    assert call(sim, "dance") == sample("errors/incorrect_request")
     sim.revoke_key(KEY)
-    assert call(sim, "balance") == {"error": "Invalid API key"}
+    assert call(sim, "balance") == invalid_key
 
 
 def test_balance_and_accounts(sim: PanelSimulator) -> None:
@@ -96,55 +100,61 @@ def test_balance_and_accounts(sim: PanelSimulator) -> None:
 
 
 @pytest.mark.parametrize(
-    ("fields", "error"),
+    ("fields", "reply"),
     [
-        ({"service": 999, "link": LINK, "quantity": 100}, "Incorrect service ID"),
-        ({"service": "x", "link": LINK, "quantity": 100}, "Incorrect service ID"),
-        ({"service": 1, "quantity": 100}, "Incorrect request"),
-        ({"service": 1, "link": LINK}, "Incorrect request"),
-        ({"service": 1, "link": LINK, "quantity": 10}, "Quantity less than minimal 50"),
+        ({"service": 999, "link": LINK, "quantity": 100}, INCORRECT_SERVICE_ID),
+        ({"service": "x", "link": LINK, "quantity": 100}, INCORRECT_SERVICE_ID),
+        ({"service": 1, "quantity": 100}, INCORRECT_REQUEST),
+        ({"service": 1, "link": LINK}, INCORRECT_REQUEST),
+        (
+            {"service": 1, "link": LINK, "quantity": 10},
+            sample("errors/quantity_below_minimum"),
+        ),
+        (
+            {"service": 7, "link": LINK, "comments": "\n".join(["Nice"] * 1001)},
+            sample("errors/quantity_above_maximum"),
+        ),
         (
             {"service": 1, "link": LINK, "quantity": 20000},
-            "Quantity more than maximum 10000",
+            {"error": "Quantity more than maximum 10000"},
         ),
         (
             {"service": 3, "link": LINK, "quantity": 50000},
-            "Not enough funds on balance",
+            sample("errors/not_enough_funds"),
         ),
         (
             {"service": 2, "link": LINK, "quantity": 100, "runs": 2, "interval": 5},
-            "Incorrect request",
+            INCORRECT_REQUEST,
         ),
-        ({"service": 7, "link": LINK}, "Incorrect request"),  # no comments
+        ({"service": 7, "link": LINK}, INCORRECT_REQUEST),  # no comments
         (
             {"service": 9, "link": LINK, "quantity": 100, "usernames": "a"},
-            "Incorrect request",
+            INCORRECT_REQUEST,
         ),
-        ({"service": 18, "username": "bob", "min": 50}, "Incorrect request"),
+        ({"service": 18, "username": "bob", "min": 50}, INCORRECT_REQUEST),
         (
             {"service": 20, "link": LINK, "quantity": 1000, "country": "US"},
-            "Incorrect request",
+            INCORRECT_REQUEST,
         ),
     ],
 )
-def test_add_validation(sim: PanelSimulator, fields: dict, error: str) -> None:
+def test_add_validation(sim: PanelSimulator, fields: dict, reply: Any) -> None:
     """Invalid orders are refused with the exact messages and cost nothing."""
-    assert add(sim, **fields) == {"error": error}
+    assert add(sim, **fields) == reply
     assert sim.balance() == Decimal("100.00")
     assert sim.orders == {}
 
 
 def test_add_charges_and_rejects_duplicate_link(sim: PanelSimulator) -> None:
     """An order is charged rate * quantity / 1000; same link twice is refused."""
-    assert add(sim, service=1, link=LINK, quantity=500) == {"order": 23501}
+    assert add(sim, service=1, link=LINK, quantity=500) == sample("examples/add")
     order = sim.orders[23501]
     assert order.charge == Decimal("0.45")
     assert (order.status, order.remains, order.quantity) == ("Pending", 500, 500)
     assert sim.balance() == Decimal("99.55")
-    assert add(sim, service=1, link=LINK, quantity=500) == {
-        "error": "You have active order with this link. "
-        "Please wait until order being completed."
-    }
+    assert add(sim, service=1, link=LINK, quantity=500) == sample(
+        "errors/active_order_with_link"
+    )
     assert add(sim, service=1, link=LINK + "2", quantity=500) == {"order": 23502}
     assert sim.count("add") == 3
 
@@ -229,18 +239,16 @@ def test_bulk_status(sim: PanelSimulator) -> None:
     foreign = sim.create_order(1, 100, api_key="other")
     reply = call(sim, "status", orders=f"{mine.order_id},{foreign.order_id},10")
     assert reply[str(mine.order_id)]["status"] == "Pending"
-    assert reply[str(foreign.order_id)] == {"error": "Incorrect order ID"}
-    assert reply["10"] == {"error": "Incorrect order ID"}
-    assert call(sim, "status", order=foreign.order_id) == {
-        "error": "Incorrect order ID"
-    }
+    assert reply[str(foreign.order_id)] == INCORRECT_ORDER_ID
+    assert reply["10"] == INCORRECT_ORDER_ID
+    assert call(sim, "status", order=foreign.order_id) == INCORRECT_ORDER_ID
 
 
 def test_bulk_limit_and_truncation(sim: PanelSimulator) -> None:
     """More than 100 ids is refused, unless the panel silently cuts the list."""
     ids = ",".join(str(23501 + i) for i in range(101))
-    assert call(sim, "status", orders=ids) == {"error": "Incorrect request"}
-    assert call(sim, "cancel", orders=ids) == {"error": "Incorrect request"}
+    assert call(sim, "status", orders=ids) == INCORRECT_REQUEST
+    assert call(sim, "cancel", orders=ids) == INCORRECT_REQUEST
     assert len(call(sim, "status", orders=ids.rsplit(",", 1)[0])) == 100
     sim.dialect.truncate_bulk_at = 100
     assert len(call(sim, "status", orders=ids)) == 100
@@ -257,7 +265,7 @@ def test_refills(sim: PanelSimulator) -> None:
     assert call(sim, "refill", order=running.order_id) == {
         "error": "Refill is not available for this order"
     }
-    assert call(sim, "refill", order=1) == {"error": "Incorrect order ID"}
+    assert call(sim, "refill", order=1) == INCORRECT_ORDER_ID
     ids = f"{partial.order_id},{no_refill.order_id},3"
     assert call(sim, "refill", orders=ids) == [
         {"order": partial.order_id, "refill": 1002},
@@ -265,13 +273,10 @@ def test_refills(sim: PanelSimulator) -> None:
             "order": no_refill.order_id,
             "refill": {"error": "Refill is not available for this order"},
         },
-        {"order": 3, "refill": {"error": "Incorrect order ID"}},
+        {"order": 3, "refill": INCORRECT_ORDER_ID},
     ]
     sim.dialect.flat_bulk_errors = True
-    assert call(sim, "refill", orders="3")[0] == {
-        "order": 3,
-        "error": "Incorrect order ID",
-    }
+    assert call(sim, "refill", orders="3")[0] == {"order": 3, **INCORRECT_ORDER_ID}
 
     assert call(sim, "refill_status", refill=1001) == {"status": "Pending"}
     sim.advance(60)
@@ -283,9 +288,9 @@ def test_refills(sim: PanelSimulator) -> None:
     assert call(sim, "refill_status", refills="1001,1002,7") == [
         {"refill": 1001, "status": "Completed"},
         {"refill": 1002, "status": "Rejected"},
-        {"refill": 7, "status": {"error": "Refill not found"}},
+        {"refill": 7, "status": REFILL_NOT_FOUND},
     ]
-    assert call(sim, "refill_status", refill=7) == {"error": "Refill not found"}
+    assert call(sim, "refill_status", refill=7) == REFILL_NOT_FOUND
     assert sim.refills[1001].order_id == done.order_id
 
 
@@ -306,7 +311,7 @@ def test_cancel_refunds_remains(sim: PanelSimulator) -> None:
         {"order": order_id, "cancel": 1},
         {"order": no_cancel.order_id, "cancel": unavailable},
         {"order": finished.order_id, "cancel": unavailable},
-        {"order": 9, "cancel": {"error": "Incorrect order ID"}},
+        {"order": 9, "cancel": INCORRECT_ORDER_ID},
     ]
     assert sim.balance() == balance_before + Decimal("0.675")
     assert sim.orders[order_id].status == "Canceled"
@@ -324,7 +329,7 @@ def test_cancel_dialects(sim: PanelSimulator) -> None:
     order = sim.create_order(1, 100)
     assert call(sim, "cancel", orders=f"{order.order_id},5") == [
         {"order": order.order_id, "cancel": 501},
-        {"order": 5, "error": "Incorrect order ID"},
+        {"order": 5, **INCORRECT_ORDER_ID},
     ]
 
 
@@ -349,3 +354,87 @@ def test_realtime_clock() -> None:
     assert clock.now == 25.0
     clock.advance(5)
     assert clock.now == 30.0
+
+
+# --- the same replies as the samples the client's tests parse -------------------
+
+
+def test_balance_as_the_samples(sim: PanelSimulator) -> None:
+    """The API page's balance, and its numbers dialect, exactly."""
+    sim.set_balance(Decimal("100.84292"))
+    assert call(sim, "balance") == sample("examples/balance")
+    sim.dialect.numbers_as_numbers = True
+    assert call(sim, "balance") == sample("dialects/balance_numbers")
+
+
+def test_status_as_the_samples(sim: PanelSimulator) -> None:
+    """The API page's status of an order, exactly; its bulk status, same shape."""
+    order = sim.create_order(1, 1000, status="Partial")
+    order.charge, order.start_count = Decimal("0.27819"), 3572
+    sim.set_order_status(order.order_id, "Partial", remains=157)
+    assert call(sim, "status", order=order.order_id) == sample("examples/status")
+    running = sim.create_order(1, 100, link="https://x/2")
+    sim.advance(60 + 60)
+    bulk = call(sim, "status", orders=f"{order.order_id},10,{running.order_id}")
+    assert bulk["10"] == sample("examples/status_bulk")["10"]
+    assert shape(bulk) == shape(sample("examples/status_bulk"))
+    sim.dialect.numbers_as_numbers = True
+    assert call(sim, "status", order=order.order_id) == sample(
+        "dialects/status_numbers"
+    )
+
+
+def test_refills_as_the_samples(sim: PanelSimulator) -> None:
+    """Refill and refill status replies, single and bulk, nested or flat errors."""
+    done = sim.create_order(1, 100, status="Completed")
+    partial = sim.create_order(1, 100, link="https://x/2", status="Partial")
+    single = call(sim, "refill", order=done.order_id)
+    assert shape(single) == shape(sample("examples/refill"))  # the id as a string
+    bulk = call(sim, "refill", orders=f"{partial.order_id},3")
+    assert shape(bulk) == shape(sample("examples/refill_bulk"))
+    first, second = int(single["refill"]), bulk[0]["refill"]
+
+    assert shape(call(sim, "refill_status", refill=first)) == shape(
+        sample("examples/refill_status")
+    )
+    sim.set_refill_status(first, "Completed")
+    sim.set_refill_status(second, "Rejected")
+    statuses = call(sim, "refill_status", refills=f"{first},{second},3")
+    assert statuses[:2] == [
+        {"refill": first, "status": "Completed"},
+        {"refill": second, "status": "Rejected"},
+    ]
+    assert shape(statuses) == shape(sample("examples/refill_status_bulk"))
+
+    sim.dialect.flat_bulk_errors = True
+    again = sim.create_order(1, 100, link="https://x/3", status="Completed")
+    assert shape(call(sim, "refill", orders=f"{again.order_id},3")) == shape(
+        sample("dialects/refill_bulk_flat_errors")
+    )
+    assert shape(call(sim, "refill_status", refills=f"{second},3")) == shape(
+        sample("dialects/refill_status_bulk_flat_errors")
+    )
+
+
+def test_cancel_as_the_samples(sim: PanelSimulator) -> None:
+    """Cancel replies: accepted or refused, flat errors, cancel-request ids."""
+    first = sim.create_order(1, 100)
+    assert shape(call(sim, "cancel", orders=f"9,{first.order_id}")) == shape(
+        sample("examples/cancel")
+    )
+    sim.dialect.flat_bulk_errors = True
+    second = sim.create_order(1, 100, link="https://x/2")
+    assert shape(call(sim, "cancel", orders=f"9,{second.order_id}")) == shape(
+        sample("dialects/cancel_flat_errors")
+    )
+    sim.dialect.flat_bulk_errors = False
+    sim.dialect.cancel_returns_id = True
+    third = sim.create_order(1, 100, link="https://x/3")
+    assert shape(call(sim, "cancel", orders=f"{third.order_id},9")) == shape(
+        sample("dialects/cancel_request_ids")
+    )
+
+
+def test_rate_limit_text_as_the_sample() -> None:
+    """The simulator refuses over its rate limit with the text panels send."""
+    assert sample("errors/rate_limit") == {"error": RATE_LIMIT_MESSAGE}

@@ -115,7 +115,7 @@ async def test_user_flow_creates_entry(
     assert entry.unique_id == account_unique_id(panel_url, API_KEY)
     assert API_KEY not in entry.unique_id
     assert entry.state is ConfigEntryState.LOADED
-    # The key was checked with exactly the balance call of the spec.
+    # The key was checked with exactly the balance call (docs/protocol.md, section 2).
     assert panel.requests[0].action == "balance"
 
 

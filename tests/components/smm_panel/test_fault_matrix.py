@@ -5,7 +5,8 @@ to the panel. For every pair: no unhandled exception reaches Home Assistant's
 log, no tracked order or refill is lost or duplicated in storage, polling
 faults make the entities unavailable until the next good refresh (one log line
 each way) or start a reauth flow, action faults raise the translated error of
-SPEC section 6, and `add` is never sent twice.
+the README's "Actions" section, and `add` is never sent twice (docs/protocol.md,
+section 9).
 """
 
 from __future__ import annotations
