@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -19,7 +19,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 import voluptuous as vol
 
 from .account import create_client, panel_host
@@ -39,19 +38,25 @@ from .errors import form_error
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+TEXT_SELECTOR = TextSelector()
 
 # URLs go into the form texts as placeholders: hassfest refuses a URL written
 # in a translation string.
 URL_PLACEHOLDERS = {"default_url": DEFAULT_API_URL}
 
 
-def _account_schema(api_url: str = DEFAULT_API_URL) -> vol.Schema:
-    return vol.Schema(
-        {
-            vol.Required(CONF_API_URL, default=api_url): URL_SELECTOR,
-            vol.Required(CONF_API_KEY): KEY_SELECTOR,
-        }
-    )
+def _account_schema(
+    api_url: str = DEFAULT_API_URL, *, name: bool = False, key_required: bool = True
+) -> vol.Schema:
+    """Return the form of an account: URL, key, and (when adding) a name."""
+    key = vol.Required(CONF_API_KEY) if key_required else vol.Optional(CONF_API_KEY)
+    fields: dict[vol.Marker, Any] = {
+        vol.Required(CONF_API_URL, default=api_url): URL_SELECTOR,
+        key: KEY_SELECTOR,
+    }
+    if name:
+        fields[vol.Optional(CONF_NAME)] = TEXT_SELECTOR
+    return vol.Schema(fields)
 
 
 def account_unique_id(api_url: str, api_key: str) -> str:
@@ -109,13 +114,19 @@ def url_error(api_url: str) -> str | None:
 
 
 async def _async_check_account(
-    hass: HomeAssistant, api_url: str, api_key: str
+    hass: HomeAssistant, api_url: str, api_key: str, placeholders: dict[str, str]
 ) -> dict[str, str]:
-    """Check the key with a balance request; return the form errors."""
+    """Check the key with a balance request; return the form errors.
+
+    When the panel answered in its own words ("Account suspended"), they go
+    into `placeholders` for the error text to show.
+    """
     try:
         await create_client(hass, api_url, api_key).async_get_balance()
     except SmmPanelError as err:
-        return {"base": form_error(err)}
+        error, words = form_error(err)
+        placeholders.update(words)
+        return {"base": error}
     except Exception:  # the form must show something, never crash
         LOGGER.exception("Unexpected error while checking the panel account")
         return {"base": "unknown"}
@@ -123,7 +134,19 @@ async def _async_check_account(
 
 
 def _clean(user_input: Mapping[str, Any]) -> tuple[str, str]:
-    return str(user_input[CONF_API_URL]).strip(), str(user_input[CONF_API_KEY]).strip()
+    return (
+        str(user_input[CONF_API_URL]).strip(),
+        str(user_input.get(CONF_API_KEY) or "").strip(),
+    )
+
+
+def _form_errors(api_url: str, api_key: str) -> dict[str, str]:
+    """Return what is wrong with the form itself, before asking the panel."""
+    if (error := url_error(api_url)) is not None:
+        return {CONF_API_URL: error}
+    if not api_key:
+        return {CONF_API_KEY: "empty_key"}
+    return {}
 
 
 class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -146,12 +169,12 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the panel URL and the API key."""
         errors: dict[str, str] = {}
+        placeholders = dict(URL_PLACEHOLDERS)
         api_url = DEFAULT_API_URL
         if user_input is not None:
             api_url, api_key = _clean(user_input)
-            if (error := url_error(api_url)) is not None:
-                errors = {CONF_API_URL: error}
-            else:
+            errors = _form_errors(api_url, api_key)
+            if not errors:
                 unique_id = account_unique_id(api_url, api_key)
                 await self.async_set_unique_id(unique_id)
                 self._abort_if_unique_id_configured()
@@ -159,18 +182,41 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
                 for entry in self._async_current_entries(include_ignore=False):
                     if _entry_account_id(entry) == unique_id:
                         return self.async_abort(reason="already_configured")
-                errors = await _async_check_account(self.hass, api_url, api_key)
+                errors = await _async_check_account(
+                    self.hass, api_url, api_key, placeholders
+                )
             if not errors:
                 return self.async_create_entry(
-                    title=panel_host(api_url),
+                    title=self._account_title(
+                        api_url, api_key, str(user_input.get(CONF_NAME) or "")
+                    ),
                     data={CONF_API_URL: api_url, CONF_API_KEY: api_key},
                 )
         return self.async_show_form(
             step_id="user",
-            data_schema=_account_schema(api_url),
+            data_schema=self.add_suggested_values_to_schema(
+                _account_schema(api_url, name=True), user_input or {}
+            ),
             errors=errors,
-            description_placeholders=URL_PLACEHOLDERS,
+            description_placeholders=placeholders,
         )
+
+    def _account_title(self, api_url: str, api_key: str, name: str) -> str:
+        """Return the name a person recognises the account by.
+
+        The name given, else the panel's host; a second account on the same
+        host gets the end of its key as well (API v2 has no account name), so
+        the two can be told apart without showing the key.
+        """
+        if name := name.strip():
+            return name
+        host = panel_host(api_url)
+        if any(
+            panel_host(entry.data[CONF_API_URL]) == host
+            for entry in self._async_current_entries(include_ignore=False)
+        ):
+            return f"{host} (…{api_key[-4:]})"
+        return host
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -185,9 +231,12 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         entry: SmmPanelConfigEntry = self._get_reauth_entry()
         api_url = entry.data[CONF_API_URL]
         errors: dict[str, str] = {}
+        placeholders = {"host": panel_host(api_url)}
         if user_input is not None:
-            api_key = str(user_input[CONF_API_KEY]).strip()
-            errors = await self._async_check_replacement(entry, api_url, api_key)
+            api_key = str(user_input.get(CONF_API_KEY) or "").strip()
+            errors = await self._async_check_replacement(
+                entry, api_url, api_key, placeholders
+            )
             if not errors:
                 return self._async_update_and_reload(
                     entry, "reauth_successful", data_updates={CONF_API_KEY: api_key}
@@ -195,7 +244,7 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(CONF_API_KEY): KEY_SELECTOR}),
-            description_placeholders={"host": panel_host(api_url)},
+            description_placeholders=placeholders,
             errors=errors,
         )
 
@@ -205,22 +254,26 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the panel URL and the key of an account."""
         entry: SmmPanelConfigEntry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
+        placeholders = dict(URL_PLACEHOLDERS)
         api_url = entry.data[CONF_API_URL]
         if user_input is not None:
             api_url, api_key = _clean(user_input)
-            errors = await self._async_check_replacement(entry, api_url, api_key)
+            # An empty key field keeps the current key: change only the URL.
+            api_key = api_key or entry.data[CONF_API_KEY]
+            errors = await self._async_check_replacement(
+                entry, api_url, api_key, placeholders
+            )
             if not errors:
                 return self._async_update_and_reload(
                     entry,
                     "reconfigure_successful",
-                    title=panel_host(api_url),
                     data_updates={CONF_API_URL: api_url, CONF_API_KEY: api_key},
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_account_schema(api_url),
+            data_schema=_account_schema(api_url, key_required=False),
             errors=errors,
-            description_placeholders=URL_PLACEHOLDERS,
+            description_placeholders=placeholders,
         )
 
     def _async_update_and_reload(
@@ -229,7 +282,6 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         reason: str,
         *,
         data_updates: Mapping[str, Any],
-        title: str | UndefinedType = UNDEFINED,
     ) -> ConfigFlowResult:
         """Store new credentials, schedule a reload with them, and finish.
 
@@ -241,17 +293,21 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         ignores data changes.
         """
         self.hass.config_entries.async_update_entry(
-            entry, title=title, data={**entry.data, **data_updates}
+            entry, data={**entry.data, **data_updates}
         )
         self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(reason=reason)
 
     async def _async_check_replacement(
-        self, entry: SmmPanelConfigEntry, api_url: str, api_key: str
+        self,
+        entry: SmmPanelConfigEntry,
+        api_url: str,
+        api_key: str,
+        placeholders: dict[str, str],
     ) -> dict[str, str]:
         """Check new credentials of an entry; they may not be another entry's."""
-        if (error := url_error(api_url)) is not None:
-            return {CONF_API_URL: error}
+        if errors := _form_errors(api_url, api_key):
+            return errors
         account_id = account_unique_id(api_url, api_key)
         for other in self._async_current_entries(include_ignore=False):
             if other.entry_id != entry.entry_id and account_id in (
@@ -259,7 +315,7 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
                 _entry_account_id(other),
             ):
                 return {"base": "already_configured"}
-        return await _async_check_account(self.hass, api_url, api_key)
+        return await _async_check_account(self.hass, api_url, api_key, placeholders)
 
 
 class SmmPanelOptionsFlow(OptionsFlow):
@@ -303,7 +359,6 @@ class SmmPanelOptionsFlow(OptionsFlow):
                         max=MAX_RETENTION_HOURS,
                         step=1,
                         mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="h",
                     )
                 ),
             }

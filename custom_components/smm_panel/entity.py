@@ -31,7 +31,9 @@ class SmmPanelEntity(CoordinatorEntity[SmmPanelCoordinator]):
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
-            name=panel_host(api_url),
+            # The entry's title: the account's name, or the panel's host (with
+            # the end of the key when the host has several accounts).
+            name=entry.title or panel_host(api_url),
             manufacturer="SMM panel (API v2)",
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=panel_site_url(api_url),

@@ -81,11 +81,12 @@ ERROR_TABLE: Final[tuple[ErrorRow, ...]] = (
     ErrorRow(
         SmmPanelInsufficientFundsError,
         "panel_insufficient_funds",
-        "not_smm_panel",
+        "panel_refused",
         _panel_message,
     ),
-    ErrorRow(SmmPanelRequestError, "panel_rejected", "not_smm_panel", _panel_message),
-    ErrorRow(SmmPanelRateLimitError, "rate_limited", "cannot_connect", _retry_after),
+    # The panel answered in its own words ("Account suspended"): show them.
+    ErrorRow(SmmPanelRequestError, "panel_rejected", "panel_refused", _panel_message),
+    ErrorRow(SmmPanelRateLimitError, "rate_limited", "rate_limited", _retry_after),
     ErrorRow(SmmPanelRedirectError, "panel_redirected", "not_smm_panel", _location),
     ErrorRow(SmmPanelTimeoutError, "cannot_connect", "cannot_connect", _detail),
     ErrorRow(SmmPanelConnectionError, "cannot_connect", "cannot_connect", _detail),
@@ -126,6 +127,7 @@ def coordinator_error(err: SmmPanelError) -> ConfigEntryAuthFailed | UpdateFaile
     )
 
 
-def form_error(err: SmmPanelError) -> str:
-    """Return the config flow's form error for a client exception."""
-    return error_row(err).form_error
+def form_error(err: SmmPanelError) -> tuple[str, dict[str, str]]:
+    """Return the config flow's form error for a client exception, and its words."""
+    row = error_row(err)
+    return row.form_error, row.placeholders(err)

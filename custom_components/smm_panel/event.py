@@ -45,6 +45,15 @@ class SmmPanelOrderUpdatesEvent(SmmPanelEntity, EventEntity):
     last refresh succeeded.
     """
 
+    @property
+    def available(self) -> bool:
+        """Return True: the last event stays true while the panel is down.
+
+        An `unavailable` state would also be what Home Assistant restores
+        after a reload, losing the last event's time.
+        """
+        return True
+
     async def async_added_to_hass(self) -> None:
         """Fire what the refresh made while setting up found, before this existed."""
         await super().async_added_to_hass()
@@ -54,7 +63,6 @@ class SmmPanelOrderUpdatesEvent(SmmPanelEntity, EventEntity):
     def _handle_coordinator_update(self) -> None:
         """Trigger one event per change in the new snapshot."""
         self._fire_changes()
-        self.async_write_ha_state()  # availability may have changed
 
     @callback
     def _fire_changes(self) -> None:

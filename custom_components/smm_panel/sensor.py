@@ -184,6 +184,16 @@ class SmmPanelOrderSensor(SmmPanelEntity, SensorEntity):
         """Return what this entity's state is made of: the order, and availability."""
         return self._order, self.available
 
+    @property
+    def available(self) -> bool:
+        """Return False while the panel is down, unless the order is finished.
+
+        A finished order is not polled and its state is final: an outage does
+        not make it unknown, and its history stays free of repeats.
+        """
+        order = self._order
+        return order is not None and (order.is_finished or super().available)
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state when the order or availability changed."""

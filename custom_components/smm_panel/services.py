@@ -94,6 +94,12 @@ _WHOLE_NUMBER: Final = re.compile(r"[0-9]{1,16}(?:\.0*)?")
 
 # Ids may come as a list, or as text separated by commas, spaces or new lines.
 _ID_SEPARATORS: Final = re.compile(r"[\s,;]+")
+# "23,504", "1,234,567" or "23 504" (a narrow no-break space): one id as the
+# frontend shows it, grouped by thousands. Read as a list it would be two
+# wrong orders, so it is refused.
+_GROUPED_ID: Final = re.compile(
+    r"(?<![0-9])[0-9]{1,3}(?:[,'\u00a0\u2009\u202f][0-9]{3})+(?![0-9])"
+)
 
 
 def _lines(value: Any) -> list[str]:
@@ -246,6 +252,12 @@ def _parse_ids(call: ServiceCall, field: str) -> list[int]:
     items = [value] if isinstance(value, str) else value
     ids: list[int] = []
     for item in items:
+        if grouped := _GROUPED_ID.search(item):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="grouped_id",
+                translation_placeholders={"field": field, "value": grouped[0][:24]},
+            )
         for part in filter(None, _ID_SEPARATORS.split(item)):
             # ASCII digits only, short enough to convert cheaply and show exactly.
             if not (

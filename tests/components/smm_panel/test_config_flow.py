@@ -139,7 +139,7 @@ async def test_user_flow_strips_spaces(hass: HomeAssistant, panel_url: str) -> N
         (Fault("malformed_json", action="balance"), "not_smm_panel"),
         (
             Fault("error", action="balance", message="Incorrect request"),
-            "not_smm_panel",
+            "panel_refused",
         ),
         (Fault("key_revoked", action="balance"), "invalid_auth"),
     ],

@@ -67,7 +67,7 @@ async def ipv6_panel_url(
 def _entry(api_url: str) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
-        title="panel",
+        title=panel_host(api_url),  # as the config flow names it
         unique_id=account_unique_id(api_url, API_KEY),
         data={CONF_API_URL: api_url, CONF_API_KEY: API_KEY},
     )

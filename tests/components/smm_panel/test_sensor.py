@@ -267,6 +267,7 @@ async def test_finished_orders_removed_after_retention(
     """A finished order stays for the retention time, then its entity goes."""
     entry = MockConfigEntry(
         domain=DOMAIN,
+        title="127.0.0.1",
         data={"api_url": panel_url, "api_key": API_KEY},
         options={CONF_RETENTION_HOURS: 1},
     )

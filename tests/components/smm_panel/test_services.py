@@ -389,7 +389,7 @@ async def test_several_accounts_need_config_entry_id(
         ServiceValidationError,
         match=(
             r"Several SMM Panel accounts are loaded \(127\.0\.0\.1, Second account\):"
-            " choose one with config_entry_id"
+            " choose one in the Panel account field"
         ),
     ):
         await call_action(hass, "order_status", orders=second_order.order_id)
