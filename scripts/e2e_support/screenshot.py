@@ -5,6 +5,8 @@ Run while ``scripts/demo`` is up (Chromium from the distribution, e.g.
 
     python -m scripts.e2e_support.screenshot --out docs/demo-dashboard.png
 
+The page is in the demo user's language, the one the demo was started with:
+after ``SMM_DEMO_LANGUAGE=ar scripts/demo``, ``--out docs/demo-dashboard-ar.png``.
 The browser logs in the way the login page does: an authorization code from
 the login flow, handed to the frontend's ``auth_callback`` URL.
 """
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", default="/smm-panel/panel")
     parser.add_argument("--username", default="demo")
     parser.add_argument("--password", default="demo-password")
-    parser.add_argument("--size", default="1280,900")
+    parser.add_argument("--size", default="1600,1100")
     parser.add_argument("--wait-ms", type=int, default=20000)
     args = parser.parse_args(argv)
 
@@ -69,6 +71,11 @@ def main(argv: list[str] | None = None) -> None:
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
                 "--hide-scrollbars",
                 f"--user-data-dir={profile}",
                 f"--window-size={args.size}",
