@@ -107,7 +107,11 @@ async def test_config_flow_rejects_wrong_key_then_creates_entry(
     flow = await api.start_config_flow(DOMAIN)
     assert flow["type"] == "form"
     assert flow["step_id"] == "user"
-    assert [field["name"] for field in flow["data_schema"]] == ["api_url", "api_key"]
+    assert [field["name"] for field in flow["data_schema"]] == [
+        "api_url",
+        "api_key",
+        "name",
+    ]
 
     result = await api.configure_flow(
         flow["flow_id"], {"api_url": e2e_stack.api_url, "api_key": "wrong-key"}
