@@ -8,6 +8,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .account import create_client
+from .catalogue_watch import CatalogueWatcher
 from .const import CONF_API_URL, DOMAIN
 from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
 from .services import async_setup_services
@@ -46,9 +47,7 @@ async def _async_options_updated(
     Also called when reauth or reconfigure change the key; those reload the
     entry themselves, and polling here with the old key would only fail.
     """
-    coordinator = entry.runtime_data
-    if coordinator.async_apply_options():
-        await coordinator.async_request_refresh()
+    entry.runtime_data.async_apply_options()
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> bool:
@@ -70,3 +69,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> None:
     """Delete the tracked orders of a removed entry."""
     await async_remove_tracker(hass, entry.entry_id)
+    await CatalogueWatcher(hass, entry.entry_id).async_remove()

@@ -25,12 +25,17 @@ from .account import create_client, panel_host
 from .api import DEFAULT_API_URL, SmmPanelError
 from .const import (
     CONF_API_URL,
+    CONF_DUPLICATE_WINDOW,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
+    CONF_SPENDING_LIMIT,
+    DEFAULT_DUPLICATE_WINDOW,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_RETENTION_HOURS,
+    DEFAULT_SPENDING_LIMIT,
     DOMAIN,
     LOGGER,
+    MAX_DUPLICATE_WINDOW,
     MAX_RETENTION_HOURS,
 )
 from .coordinator import SmmPanelConfigEntry
@@ -337,6 +342,8 @@ class SmmPanelOptionsFlow(OptionsFlow):
                         user_input[CONF_LOW_BALANCE_THRESHOLD]
                     ),
                     CONF_RETENTION_HOURS: int(user_input[CONF_RETENTION_HOURS]),
+                    CONF_SPENDING_LIMIT: float(user_input[CONF_SPENDING_LIMIT]),
+                    CONF_DUPLICATE_WINDOW: int(user_input[CONF_DUPLICATE_WINDOW]),
                 }
             )
         options = self.config_entry.options
@@ -357,6 +364,25 @@ class SmmPanelOptionsFlow(OptionsFlow):
                     NumberSelectorConfig(
                         min=0,
                         max=MAX_RETENTION_HOURS,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_SPENDING_LIMIT,
+                    default=options.get(CONF_SPENDING_LIMIT, DEFAULT_SPENDING_LIMIT),
+                ): NumberSelector(
+                    NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX)
+                ),
+                vol.Required(
+                    CONF_DUPLICATE_WINDOW,
+                    default=options.get(
+                        CONF_DUPLICATE_WINDOW, DEFAULT_DUPLICATE_WINDOW
+                    ),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=MAX_DUPLICATE_WINDOW,
                         step=1,
                         mode=NumberSelectorMode.BOX,
                     )

@@ -13,6 +13,8 @@ DOMAIN: Final = "smm_panel"
 CONF_API_URL: Final = "api_url"
 CONF_LOW_BALANCE_THRESHOLD: Final = "low_balance_threshold"
 CONF_RETENTION_HOURS: Final = "retention_hours"
+CONF_SPENDING_LIMIT: Final = "spending_limit"
+CONF_DUPLICATE_WINDOW: Final = "duplicate_window"
 
 # The integration's choice, not an option (Home Assistant's rule for polling
 # integrations): automations call homeassistant.update_entity for more.
@@ -20,6 +22,12 @@ UPDATE_INTERVAL: Final = timedelta(minutes=5)
 DEFAULT_LOW_BALANCE_THRESHOLD: Final = 5.0
 DEFAULT_RETENTION_HOURS: Final = 24
 MAX_RETENTION_HOURS: Final = 720
+# Spending limit per 24 hours, in the account's currency; 0 = no limit.
+DEFAULT_SPENDING_LIMIT: Final = 0.0
+SPENDING_WINDOW: Final = timedelta(hours=24)
+# Minutes within which the same order is refused again; 0 = no guard.
+DEFAULT_DUPLICATE_WINDOW: Final = 10
+MAX_DUPLICATE_WINDOW: Final = 1440
 
 CATALOGUE_REFRESH_INTERVAL: Final = timedelta(hours=1)
 
@@ -29,6 +37,7 @@ CLIENT_BACKOFF: Final = 2.0
 
 EVENT_ORDER_UPDATED: Final = "smm_panel_order_updated"
 EVENT_REFILL_UPDATED: Final = "smm_panel_refill_updated"
+EVENT_CATALOGUE_CHANGED: Final = "smm_panel_catalogue_changed"
 
 EVENT_TYPE_REFILL_COMPLETED: Final = "refill_completed"
 EVENT_TYPE_REFILL_REJECTED: Final = "refill_rejected"
@@ -58,6 +67,8 @@ ATTR_TYPE: Final = "type"
 ATTR_REFILL: Final = "refill"
 ATTR_CANCEL: Final = "cancel"
 ATTR_MAX_RATE: Final = "max_rate"
+ATTR_SORT: Final = "sort"
+ATTR_ALLOW_DUPLICATE: Final = "allow_duplicate"
 # Fields of add_order, as the panel's `add` request names them.
 ATTR_SERVICE: Final = "service"
 ATTR_LINK: Final = "link"

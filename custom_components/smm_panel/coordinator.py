@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 import time
 from types import MappingProxyType
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CoreState, HomeAssistant, callback
@@ -17,16 +18,23 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import Balance, CatalogueItem, SmmPanelClient, SmmPanelError
+from .catalogue_watch import CatalogueWatcher
 from .const import (
     CATALOGUE_REFRESH_INTERVAL,
+    CONF_DUPLICATE_WINDOW,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
+    CONF_SPENDING_LIMIT,
+    DEFAULT_DUPLICATE_WINDOW,
     DEFAULT_LOW_BALANCE_THRESHOLD,
     DEFAULT_RETENTION_HOURS,
+    DEFAULT_SPENDING_LIMIT,
     DOMAIN,
+    EVENT_CATALOGUE_CHANGED,
     EVENT_ORDER_UPDATED,
     EVENT_REFILL_UPDATED,
     LOGGER,
+    SPENDING_WINDOW,
     UPDATE_INTERVAL,
 )
 from .errors import coordinator_error
@@ -57,6 +65,8 @@ class PanelData:
     orders: Mapping[int, TrackedOrder]
     refills: Mapping[int, TrackedRefill]
     low_balance_threshold: Decimal
+    spent_last_24h: Decimal = Decimal(0)
+    statistics_currency: str | None = None
     order_changes: tuple[OrderChange, ...] = ()
     refill_changes: tuple[RefillChange, ...] = ()
 
@@ -97,6 +107,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._startup_order_changes: list[OrderChange] = []
         self._startup_refill_changes: list[RefillChange] = []
         self._startup_delivery: Callable[[], None] | None = None
+        self.catalogue_watcher = CatalogueWatcher(hass, config_entry.entry_id)
 
     @callback
     def async_apply_options(self) -> None:
@@ -114,6 +125,30 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             )
         )
 
+    @property
+    def spending_limit(self) -> Decimal:
+        """Return the most the orders of 24 hours may cost; 0 means no limit."""
+        return Decimal(
+            str(
+                self.config_entry.options.get(
+                    CONF_SPENDING_LIMIT, DEFAULT_SPENDING_LIMIT
+                )
+            )
+        )
+
+    @property
+    def duplicate_window(self) -> timedelta:
+        """Return how long the same order is refused again; 0 means never."""
+        return timedelta(
+            minutes=self.config_entry.options.get(
+                CONF_DUPLICATE_WINDOW, DEFAULT_DUPLICATE_WINDOW
+            )
+        )
+
+    def spent_last_24h(self) -> Decimal:
+        """Return what orders placed through this account in 24 hours cost."""
+        return self.tracker.spent_since(dt_util.utcnow() - SPENDING_WINDOW)
+
     def _snapshot(
         self,
         balance: Balance,
@@ -129,6 +164,8 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             orders=MappingProxyType(dict(self.tracker.orders)),
             refills=MappingProxyType(dict(self.tracker.refills)),
             low_balance_threshold=Decimal(str(threshold)),
+            spent_last_24h=self.spent_last_24h(),
+            statistics_currency=self.tracker.statistics_currency,
             order_changes=tuple(order_changes),
             refill_changes=tuple(refill_changes),
         )
@@ -177,7 +214,26 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             items = await self.client.async_get_catalogue(max_wait=max_wait)
             self.catalogue = {item.service_id: item for item in items}
             self._catalogue_fetched = now
+            if changes := await self.catalogue_watcher.async_changes(self.catalogue):
+                self._fire_when_started(
+                    EVENT_CATALOGUE_CHANGED,
+                    {"config_entry_id": self.config_entry.entry_id}
+                    | changes.as_event_data(),
+                )
         return self.catalogue
+
+    @callback
+    def _fire_when_started(self, event_type: str, data: dict[str, Any]) -> None:
+        """Fire an event now, or once Home Assistant has started (automations)."""
+        if self.hass.state is CoreState.running:
+            self.hass.bus.async_fire(event_type, data)
+            return
+
+        @callback
+        def fire(hass: HomeAssistant) -> None:
+            hass.bus.async_fire(event_type, data)
+
+        self.config_entry.async_on_unload(async_at_started(self.hass, fire))
 
     async def _async_update_data(self) -> PanelData:
         """Fetch everything one refresh needs and record the changes.
@@ -209,7 +265,13 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             refill_statuses
         )
         purged = self.tracker.purge_finished(now - self.retention)
-        if orders_dirty or refills_dirty or purged:
+        forgotten = self.tracker.forget_placed_before(
+            now - max(SPENDING_WINDOW, self.duplicate_window)
+        )
+        first_currency = self.tracker.statistics_currency is None
+        if first_currency:
+            self.tracker.statistics_currency = balance.currency
+        if orders_dirty or refills_dirty or purged or forgotten or first_currency:
             await self.tracker.async_save()
         if self.hass.state is not CoreState.running:
             self._hold_until_started(order_changes, refill_changes)

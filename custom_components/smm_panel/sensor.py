@@ -37,6 +37,21 @@ class SmmPanelSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[PanelData], Decimal | int]
     unit_fn: Callable[[PanelData], str | None] = lambda _: None
+    # When set, the state class depends on the snapshot (see the balance).
+    state_class_fn: Callable[[PanelData], SensorStateClass | None] | None = None
+
+
+def _balance_state_class(data: PanelData) -> SensorStateClass | None:
+    """Return `total` while the currency is the one of the balance's statistics.
+
+    Long-term statistics hold one unit. When the panel changes the account's
+    currency, the balance has no state class (instead of Home Assistant
+    warning at every compile that the unit cannot be converted); statistics
+    go on if the currency comes back.
+    """
+    if data.balance.currency == data.statistics_currency:
+        return SensorStateClass.TOTAL
+    return None
 
 
 SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
@@ -44,6 +59,9 @@ SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
         key="balance",
         translation_key="balance",
         device_class=SensorDeviceClass.MONETARY,
+        # The state class Home Assistant allows for money: long-term statistics.
+        state_class=SensorStateClass.TOTAL,
+        state_class_fn=_balance_state_class,
         suggested_display_precision=2,
         value_fn=lambda data: data.balance.amount,
         unit_fn=lambda data: data.balance.currency,
@@ -53,6 +71,14 @@ SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
         translation_key="active_orders",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.active_orders,
+    ),
+    SmmPanelSensorEntityDescription(
+        key="spent_last_24h",
+        translation_key="spent_last_24h",
+        device_class=SensorDeviceClass.MONETARY,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.spent_last_24h,
+        unit_fn=lambda data: data.balance.currency,
     ),
 )
 
@@ -156,6 +182,13 @@ class SmmPanelSensor(SmmPanelEntity, SensorEntity):
     def native_unit_of_measurement(self) -> str | None:
         """Return the unit (the panel's currency for the balance)."""
         return self.entity_description.unit_fn(self.coordinator.data)
+
+    @property
+    def state_class(self) -> SensorStateClass | str | None:
+        """Return the state class, from the snapshot where it depends on it."""
+        if (state_class_fn := self.entity_description.state_class_fn) is not None:
+            return state_class_fn(self.coordinator.data)
+        return super().state_class
 
 
 class SmmPanelOrderSensor(SmmPanelEntity, SensorEntity):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
 import re
@@ -39,6 +39,7 @@ from .api import (
     SmmPanelOrderStateUnknownError,
 )
 from .const import (
+    ATTR_ALLOW_DUPLICATE,
     ATTR_CANCEL,
     ATTR_CATEGORY,
     ATTR_CONFIG_ENTRY_ID,
@@ -57,6 +58,7 @@ from .const import (
     ATTR_RUNS,
     ATTR_SEARCH,
     ATTR_SERVICE,
+    ATTR_SORT,
     ATTR_TRACK,
     ATTR_TYPE,
     ATTR_TYPE_OF_TRAFFIC,
@@ -75,15 +77,17 @@ from .const import (
 )
 from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
 from .errors import action_error
+from .guards import check_guards, order_fingerprint
 from .order_validation import OrderPlan, check_balance, plan_order
 from .shapes import (
     cancel_item,
     catalogue_item,
+    money,
     order_status_item,
     refill_item,
     refill_status_item,
 )
-from .tracking import TrackedOrder
+from .tracking import PlacedOrder, TrackedOrder
 
 # The longest an action waits for the panel's rate limit (retries, Retry-After,
 # the account's request budget) before telling the user when to retry.
@@ -192,6 +196,7 @@ ADD_ORDER_SCHEMA: Final = vol.Schema(
         vol.Optional("referring_url"): _trimmed_text,
         vol.Optional(ATTR_TRACK, default=True): cv.boolean,
         vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
+        vol.Optional(ATTR_ALLOW_DUPLICATE, default=False): cv.boolean,
     }
 )
 ORDERS_SCHEMA: Final = vol.Schema({**_ENTRY, vol.Required(ATTR_ORDERS): _IDS})
@@ -205,6 +210,7 @@ LIST_SERVICES_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_REFILL): cv.boolean,
         vol.Optional(ATTR_CANCEL): cv.boolean,
         vol.Optional(ATTR_MAX_RATE): vol.All(vol.Coerce(float), vol.Range(min=0)),
+        vol.Optional(ATTR_SORT): vol.In(["rate", "name", "min"]),
     }
 )
 
@@ -214,6 +220,20 @@ LIST_SERVICES_SCHEMA: Final = vol.Schema(
 
 def _get_coordinator(call: ServiceCall) -> SmmPanelCoordinator:
     """Return the account the call is for: the one named, or the only one loaded."""
+    coordinators = _get_coordinators(call)
+    if len(coordinators) > 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="several_entries_loaded",
+            translation_placeholders={
+                "titles": ", ".join(c.config_entry.title for c in coordinators)
+            },
+        )
+    return coordinators[0]
+
+
+def _get_coordinators(call: ServiceCall) -> list[SmmPanelCoordinator]:
+    """Return the account named in the call, or every loaded account."""
     entries = call.hass.config_entries
     if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
         entry = entries.async_get_entry(entry_id)
@@ -229,21 +249,13 @@ def _get_coordinator(call: ServiceCall) -> SmmPanelCoordinator:
                 translation_key="entry_not_loaded",
                 translation_placeholders={"title": entry.title},
             )
-        return cast(SmmPanelConfigEntry, entry).runtime_data
+        return [cast(SmmPanelConfigEntry, entry).runtime_data]
     loaded = entries.async_loaded_entries(DOMAIN)
     if not loaded:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="no_entry_loaded"
         )
-    if len(loaded) > 1:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="several_entries_loaded",
-            translation_placeholders={
-                "titles": ", ".join(entry.title for entry in loaded)
-            },
-        )
-    return cast(SmmPanelConfigEntry, loaded[0]).runtime_data
+    return [cast(SmmPanelConfigEntry, entry).runtime_data for entry in loaded]
 
 
 def _parse_ids(call: ServiceCall, field: str) -> list[int]:
@@ -362,18 +374,33 @@ async def _async_add_order(call: ServiceCall) -> ServiceResponse:
         catalogue = await coordinator.async_refresh_catalogue(max_wait=ACTION_MAX_WAIT)
     plan = plan_order(catalogue, call.data)
     dry_run: bool = call.data[ATTR_DRY_RUN]
+    allow_duplicate: bool = call.data[ATTR_ALLOW_DUPLICATE]
     currency = coordinator.data.balance.currency
     order_id: int | None = None
     if dry_run:
+        guards = check_guards(
+            coordinator,
+            plan,
+            dt_util.utcnow(),
+            allow_duplicate=allow_duplicate,
+            refuse=False,
+        )
         await _async_check_balance(coordinator, plan)
     else:
         async with coordinator.tracker.order_lock:
+            guards = check_guards(
+                coordinator,
+                plan,
+                dt_util.utcnow(),
+                allow_duplicate=allow_duplicate,
+                refuse=True,
+            )
             await _async_check_balance(coordinator, plan)
             with _panel_errors(coordinator, plan):
                 order_id = await _async_place_order(
                     coordinator, plan, track=call.data[ATTR_TRACK], currency=currency
                 )
-    return {
+    response: dict[str, Any] = {
         "order": order_id,
         "service": plan.service.service_id,
         "service_name": plan.service.name,
@@ -382,6 +409,14 @@ async def _async_add_order(call: ServiceCall) -> ServiceResponse:
         "dry_run": dry_run,
         "estimate_exact": plan.estimate_exact,
     }
+    if dry_run:
+        response |= {
+            "spent_last_24h": money(guards.spent),
+            "spending_limit": money(guards.limit),
+            "within_spending_limit": guards.within_limit,
+            "duplicate_of": guards.repeat_of.order_id if guards.repeat_of else None,
+        }
+    return response
 
 
 async def _async_place_order(
@@ -411,9 +446,16 @@ def _retrieve_exception(task: asyncio.Task[Any]) -> None:
 async def _async_send_and_record(
     coordinator: SmmPanelCoordinator, plan: OrderPlan, *, track: bool, currency: str
 ) -> int:
-    """Send `add` (never resent) and track the order or report it as unknown."""
+    """Send `add` (never resent) and track the order or report it as unknown.
+
+    Every order sent is also recorded for the spending limit and the
+    duplicate guard, with its estimate until the panel's charge is known.
+    """
     tracker = coordinator.tracker
     sent_at = time.monotonic()
+    placed = PlacedOrder(
+        dt_util.utcnow(), plan.estimated_charge, order_fingerprint(plan)
+    )
     try:
         order_id = await coordinator.client.async_add_order(
             plan.request, max_wait=ACTION_MAX_WAIT
@@ -422,13 +464,19 @@ async def _async_send_and_record(
         # No usable reply, or cancelled after the request may have left: the
         # order may exist and may have been charged.
         tracker.record_placed(plan.estimated_charge, sent_at)
+        tracker.record_order(placed)
+        tracker.schedule_save()
         _create_order_state_unknown_issue(
             coordinator.hass, _order_placeholders(coordinator, plan)
         )
         raise
     tracker.record_placed(plan.estimated_charge, sent_at)
+    tracker.record_order(replace(placed, order_id=order_id))
     LOGGER.info("Placed order %s for service %s", order_id, plan.service.service_id)
-    if track:
+    if not track:
+        tracker.notify()
+        tracker.schedule_save()
+    else:
         try:
             await coordinator.async_track(
                 [
@@ -555,17 +603,40 @@ BULK_ACTIONS: Final[dict[str, BulkAction]] = {
 
 
 async def _async_list_services(call: ServiceCall) -> ServiceResponse:
-    """Return the catalogue's services that match every filter given."""
-    coordinator = _get_coordinator(call)
-    with _panel_errors(coordinator):
-        catalogue = await coordinator.async_refresh_catalogue(max_wait=ACTION_MAX_WAIT)
-    return {
-        "services": [
-            catalogue_item(item)
+    """Return the catalogue's services that match every filter given.
+
+    Without `config_entry_id` and with several accounts loaded, every
+    account's catalogue is searched and each service is tagged with its
+    account: sorted by rate, that answers "which panel sells this for less".
+    """
+    coordinators = _get_coordinators(call)
+    services: list[dict[str, Any]] = []
+    for coordinator in coordinators:
+        with _panel_errors(coordinator):
+            catalogue = await coordinator.async_refresh_catalogue(
+                max_wait=ACTION_MAX_WAIT
+            )
+        entry = coordinator.config_entry
+        account = (
+            {"config_entry_id": entry.entry_id, "account": entry.title}
+            if len(coordinators) > 1
+            else {}
+        )
+        services.extend(
+            catalogue_item(item) | account
             for item in catalogue.values()
             if _matches(item, call.data)
-        ]
-    }
+        )
+    if sort := call.data.get(ATTR_SORT):
+        services.sort(key=_SORT_KEYS[sort])
+    return {"services": cast(list[Any], services)}
+
+
+_SORT_KEYS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
+    "rate": lambda item: (item["rate"], item["name"].casefold()),
+    "name": lambda item: (item["name"].casefold(), item["rate"]),
+    "min": lambda item: (item["min"], item["rate"]),
+}
 
 
 def _matches(service: CatalogueItem, filters: Mapping[str, Any]) -> bool:

@@ -238,6 +238,52 @@ def _stored_time(value: Any) -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """An order sent through the integration: when, what, and what it costs.
+
+    The spending limit counts `cost`: the panel's charge once known, the
+    estimate until then. `order_id` is None when the order's state is unknown
+    (no usable reply): it may have been charged, so it counts too.
+    `fingerprint` tells a repeat of the same order.
+    """
+
+    placed_at: datetime
+    estimate: Decimal
+    fingerprint: str
+    order_id: int | None = None
+    charge: Decimal | None = None
+
+    @property
+    def cost(self) -> Decimal:
+        """Return what this order costs, as far as is known."""
+        return self.estimate if self.charge is None else self.charge
+
+    def as_storage(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return {
+            "placed_at": self.placed_at.isoformat(),
+            "estimate": str(self.estimate),
+            "fingerprint": self.fingerprint,
+            "order_id": self.order_id,
+            "charge": None if self.charge is None else str(self.charge),
+        }
+
+    @classmethod
+    def from_storage(cls, data: Any) -> PlacedOrder:
+        """Rebuild from `as_storage` output; ValueError or TypeError if unusable."""
+        if not isinstance(data, Mapping):
+            raise TypeError("not an object")
+        charge = data.get("charge")
+        return cls(
+            placed_at=_stored_time(data.get("placed_at")),
+            estimate=_stored_money(data.get("estimate")),
+            fingerprint=str(_stored_text(data.get("fingerprint")) or ""),
+            order_id=_stored_int(data.get("order_id"), minimum=1),
+            charge=None if charge is None else _stored_money(charge),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class OrderChange:
     """A tracked order whose normalised status changed."""
 
@@ -273,6 +319,9 @@ class OrderTracker:
         # Held from the balance check to the end of the `add` request.
         self.order_lock = asyncio.Lock()
         self._placed: list[tuple[float, Decimal]] = []
+        self._placed_orders: list[PlacedOrder] = []
+        # The currency of the balance's long-term statistics: the first seen.
+        self.statistics_currency: str | None = None
 
     @property
     def orders(self) -> Mapping[int, TrackedOrder]:
@@ -301,6 +350,18 @@ class OrderTracker:
         if not isinstance(data, Mapping):
             data = {}
         orders, bad_orders = _load_records(data.get("orders"), TrackedOrder)
+        # Skipping an unreadable spending record can only under-count: say so.
+        placed, bad_placed = _load_records(data.get("placed"), PlacedOrder)
+        if bad_placed:
+            LOGGER.warning(
+                "Skipped %d record(s) of orders placed that could not be read"
+                " from %s: the spending of the last 24 hours may be too low",
+                bad_placed,
+                self._store.path,
+            )
+        self._placed_orders = placed
+        currency = data.get("statistics_currency")
+        self.statistics_currency = currency if isinstance(currency, str) else None
         refills, bad_refills = _load_records(data.get("refills"), TrackedRefill)
         if bad_orders or bad_refills:
             LOGGER.warning(
@@ -318,6 +379,8 @@ class OrderTracker:
         return {
             "orders": [order.as_storage() for order in self._orders.values()],
             "refills": [refill.as_storage() for refill in self._refills.values()],
+            "placed": [placed.as_storage() for placed in self._placed_orders],
+            "statistics_currency": self.statistics_currency,
         }
 
     async def async_save(self) -> None:
@@ -351,6 +414,35 @@ class OrderTracker:
     def record_placed(self, estimate: Decimal, sent_at: float) -> None:
         """Remember the estimate of an order sent at `sent_at` (time.monotonic())."""
         self._placed.append((sent_at, estimate))
+
+    @callback
+    def record_order(self, placed: PlacedOrder) -> None:
+        """Remember an order sent through the integration (saved with the rest)."""
+        self._placed_orders.append(placed)
+
+    def spent_since(self, moment: datetime) -> Decimal:
+        """Return what the orders placed after `moment` cost."""
+        return sum(
+            (p.cost for p in self._placed_orders if p.placed_at > moment), Decimal(0)
+        )
+
+    def find_repeat(self, fingerprint: str, moment: datetime) -> PlacedOrder | None:
+        """Return the latest order like this one placed after `moment`, if any."""
+        return next(
+            (
+                placed
+                for placed in reversed(self._placed_orders)
+                if placed.fingerprint == fingerprint and placed.placed_at > moment
+            ),
+            None,
+        )
+
+    def forget_placed_before(self, moment: datetime) -> bool:
+        """Drop the records of orders placed before `moment`; True if any went."""
+        kept = [p for p in self._placed_orders if p.placed_at > moment]
+        dropped = len(kept) != len(self._placed_orders)
+        self._placed_orders = kept
+        return dropped
 
     def placed_since(self, moment: float | None) -> Decimal:
         """Return the estimates of orders sent after `moment` (monotonic time)."""
@@ -404,6 +496,16 @@ class OrderTracker:
         changed, dirty = _apply_statuses(
             self._orders, statuses, lambda order, status: order.updated(status, now)
         )
+        # The panel's charge replaces the estimate in the spending record.
+        for index, placed in enumerate(self._placed_orders):
+            status = statuses.get(placed.order_id) if placed.order_id else None
+            if (
+                isinstance(status, OrderStatus)
+                and status.charge is not None
+                and status.charge != placed.charge
+            ):
+                self._placed_orders[index] = replace(placed, charge=status.charge)
+                dirty = True
         return [OrderChange(new, old.state) for old, new in changed], dirty
 
     def apply_refill_statuses(
@@ -458,7 +560,7 @@ def _apply_statuses[Record: (TrackedOrder, TrackedRefill), Status](
     return changed, dirty
 
 
-def _load_records[Record: (TrackedOrder, TrackedRefill)](
+def _load_records[Record: (TrackedOrder, TrackedRefill, PlacedOrder)](
     value: Any, record_type: type[Record]
 ) -> tuple[list[Record], int]:
     """Read stored records; return those readable and how many were skipped."""

@@ -205,6 +205,10 @@ async def test_order_is_placed_tracked_and_completed(
             "estimate_exact": True,
             "currency": "USD",
             "dry_run": True,
+            "spent_last_24h": 0.0,
+            "spending_limit": None,
+            "within_spending_limit": None,
+            "duplicate_of": None,
         }
         assert await e2e_stack.sim_control(session, "GET", "orders") == []
 

@@ -105,3 +105,47 @@ async def test_low_balance_notifies(hass: HomeAssistant, tmp_path: Path) -> None
     assert len(calls) == 1
     assert calls[0].data["title"] == "SMM panel balance is low"
     assert "Balance is 4.2 USD, below 5.0" in calls[0].data["message"]
+
+
+def test_catalogue_blueprint_schema() -> None:
+    """The catalogue blueprint is a valid automation blueprint."""
+    test_blueprint_schema("catalogue_changed.yaml")
+
+
+async def test_catalogue_changed_notifies_for_watched_services(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """A change to a watched service notifies; other services' changes do not."""
+    calls = async_mock_service(hass, "notify", "phone")
+    await use_blueprint(
+        hass,
+        tmp_path,
+        "catalogue_changed.yaml",
+        {"notify_action": "notify.phone", "service_ids": [1, 7]},
+    )
+    unrelated = {
+        "config_entry_id": "abc",
+        "added": [],
+        "removed": [{"service": 3, "name": "Views"}],
+        "changed": [{"service": 2, "name": "Likes", "rate": {"old": 1, "new": 2}}],
+    }
+    hass.bus.async_fire("smm_panel_catalogue_changed", unrelated)
+    await hass.async_block_till_done()
+    assert calls == []
+
+    hass.bus.async_fire(
+        "smm_panel_catalogue_changed",
+        unrelated
+        | {
+            "changed": [
+                {"service": 1, "name": "Followers", "rate": {"old": 0.9, "new": 1.1}}
+            ],
+            "removed": [{"service": 7, "name": "Comments"}],
+        },
+    )
+    await hass.async_block_till_done()
+    assert len(calls) == 1
+    message = calls[0].data["message"]
+    assert "Service 1 (Followers): rate 0.9 → 1.1" in message
+    assert "Service 7 (Comments) was removed" in message
+    assert "Likes" not in message

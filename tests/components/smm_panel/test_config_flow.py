@@ -30,8 +30,10 @@ from custom_components.smm_panel.api import DEFAULT_API_URL
 from custom_components.smm_panel.config_flow import account_unique_id
 from custom_components.smm_panel.const import (
     CONF_API_URL,
+    CONF_DUPLICATE_WINDOW,
     CONF_LOW_BALANCE_THRESHOLD,
     CONF_RETENTION_HOURS,
+    CONF_SPENDING_LIMIT,
     DOMAIN,
 )
 from simulator import Fault, PanelSimulator, SimulatorServer
@@ -522,11 +524,18 @@ async def test_options_flow(
     assert _defaults(result) == {
         CONF_LOW_BALANCE_THRESHOLD: 5.0,
         CONF_RETENTION_HOURS: 24,
+        CONF_SPENDING_LIMIT: 0.0,
+        CONF_DUPLICATE_WINDOW: 10,
     }
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_LOW_BALANCE_THRESHOLD: 150, CONF_RETENTION_HOURS: 12},
+        {
+            CONF_LOW_BALANCE_THRESHOLD: 150,
+            CONF_RETENTION_HOURS: 12,
+            CONF_SPENDING_LIMIT: 25,
+            CONF_DUPLICATE_WINDOW: 0,
+        },
     )
     await hass.async_block_till_done()
 
@@ -534,6 +543,8 @@ async def test_options_flow(
     assert mock_config_entry.options == {
         CONF_LOW_BALANCE_THRESHOLD: 150.0,
         CONF_RETENTION_HOURS: 12,
+        CONF_SPENDING_LIMIT: 25.0,
+        CONF_DUPLICATE_WINDOW: 0,
     }
     # Applied without a reload: same coordinator, new threshold and retention.
     assert mock_config_entry.runtime_data is coordinator
@@ -548,6 +559,8 @@ async def test_options_flow(
     assert _defaults(result) == {
         CONF_LOW_BALANCE_THRESHOLD: 150.0,
         CONF_RETENTION_HOURS: 12,
+        CONF_SPENDING_LIMIT: 25.0,
+        CONF_DUPLICATE_WINDOW: 0,
     }
 
     # Lowering the threshold below the balance turns the sensor off again.

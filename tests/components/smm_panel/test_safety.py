@@ -281,7 +281,8 @@ async def test_unusable_add_reply_is_state_unknown(
     assert len(order_issues(hass)) == 1
 
     monkeypatch.undo()
-    response = await call_action(hass, "add_order", **FOLLOWERS)
+    # The same order again: the duplicate guard asks for allow_duplicate.
+    response = await call_action(hass, "add_order", **FOLLOWERS, allow_duplicate=True)
     await hass.async_block_till_done()
     assert response["order"] in stored_order_ids(hass_storage, loaded_entry)
 
@@ -583,7 +584,8 @@ async def test_concurrent_orders_count_against_one_balance(
     """17: two 9.00 orders on a 10.00 balance: one is placed, one is refused."""
     panel.set_balance(Decimal("10.00"))
     await setup_integration(hass, mock_config_entry)
-    big = {**FOLLOWERS, "quantity": 10000}  # 0.90 per 1000: 9.00
+    # 0.90 per 1000: 9.00; the same order twice, so past the duplicate guard.
+    big = {**FOLLOWERS, "quantity": 10000, "allow_duplicate": True}
 
     results = await asyncio.gather(
         call_action(hass, "add_order", **big),

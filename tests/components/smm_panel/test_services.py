@@ -644,7 +644,7 @@ async def test_untracking_drops_the_orders_refills(
     await call_action(hass, "untrack_orders", orders=[order.order_id])
 
     stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}"]["data"]
-    assert stored == {"orders": [], "refills": []}
+    assert (stored["orders"], stored["refills"]) == ([], [])
     panel.reset_log()
     await poll(hass)
     assert panel.count("refill_status") == 0
