@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 import hashlib
 import ipaddress
 from typing import Any
@@ -323,6 +324,39 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         return await _async_check_account(self.hass, api_url, api_key, placeholders)
 
 
+@dataclass(frozen=True, slots=True)
+class NumberOption:
+    """One option of the options form: a number from 0, whole or not."""
+
+    key: str
+    default: float
+    kind: type[int] | type[float]
+    maximum: float | None = None
+
+    def selector_config(self) -> NumberSelectorConfig:
+        """Return the form field: a box from 0 (to the maximum), whole or not."""
+        config = NumberSelectorConfig(
+            min=0,
+            step=1 if self.kind is int else "any",
+            mode=NumberSelectorMode.BOX,
+        )
+        if self.maximum is not None:
+            config["max"] = self.maximum
+        return config
+
+
+OPTIONS: tuple[NumberOption, ...] = (
+    NumberOption(CONF_LOW_BALANCE_THRESHOLD, DEFAULT_LOW_BALANCE_THRESHOLD, float),
+    NumberOption(
+        CONF_RETENTION_HOURS, DEFAULT_RETENTION_HOURS, int, MAX_RETENTION_HOURS
+    ),
+    NumberOption(CONF_SPENDING_LIMIT, DEFAULT_SPENDING_LIMIT, float),
+    NumberOption(
+        CONF_DUPLICATE_WINDOW, DEFAULT_DUPLICATE_WINDOW, int, MAX_DUPLICATE_WINDOW
+    ),
+)
+
+
 class SmmPanelOptionsFlow(OptionsFlow):
     """Low-balance threshold and retention of finished orders.
 
@@ -338,55 +372,17 @@ class SmmPanelOptionsFlow(OptionsFlow):
         if user_input is not None:
             return self.async_create_entry(
                 data={
-                    CONF_LOW_BALANCE_THRESHOLD: float(
-                        user_input[CONF_LOW_BALANCE_THRESHOLD]
-                    ),
-                    CONF_RETENTION_HOURS: int(user_input[CONF_RETENTION_HOURS]),
-                    CONF_SPENDING_LIMIT: float(user_input[CONF_SPENDING_LIMIT]),
-                    CONF_DUPLICATE_WINDOW: int(user_input[CONF_DUPLICATE_WINDOW]),
+                    option.key: option.kind(user_input[option.key])
+                    for option in OPTIONS
                 }
             )
         options = self.config_entry.options
         schema = vol.Schema(
             {
                 vol.Required(
-                    CONF_LOW_BALANCE_THRESHOLD,
-                    default=options.get(
-                        CONF_LOW_BALANCE_THRESHOLD, DEFAULT_LOW_BALANCE_THRESHOLD
-                    ),
-                ): NumberSelector(
-                    NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX)
-                ),
-                vol.Required(
-                    CONF_RETENTION_HOURS,
-                    default=options.get(CONF_RETENTION_HOURS, DEFAULT_RETENTION_HOURS),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=MAX_RETENTION_HOURS,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(
-                    CONF_SPENDING_LIMIT,
-                    default=options.get(CONF_SPENDING_LIMIT, DEFAULT_SPENDING_LIMIT),
-                ): NumberSelector(
-                    NumberSelectorConfig(min=0, step="any", mode=NumberSelectorMode.BOX)
-                ),
-                vol.Required(
-                    CONF_DUPLICATE_WINDOW,
-                    default=options.get(
-                        CONF_DUPLICATE_WINDOW, DEFAULT_DUPLICATE_WINDOW
-                    ),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=MAX_DUPLICATE_WINDOW,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                    option.key, default=options.get(option.key, option.default)
+                ): NumberSelector(option.selector_config())
+                for option in OPTIONS
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)
