@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import MagicMock, patch
 
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant, ServiceResponse
@@ -48,6 +48,19 @@ def short_client_timeout(fast_client: None) -> Generator[None]:
     """
     with patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", SHORT):
         yield
+
+
+@pytest.fixture
+def real_resolver(
+    disable_mock_zeroconf_resolver: None, mock_async_zeroconf: MagicMock
+) -> None:
+    """Home Assistant's own name resolver, as a real installation has it.
+
+    The test plugin replaces it by one resolver shared by every test and bound
+    to the session's event loop: since 2026.x (aiodns 3.5, pycares 5) it cannot
+    resolve a host name from a test's loop. Request this in tests that name a
+    host (e.g. localhost) instead of 127.0.0.1.
+    """
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from custom_components.smm_panel.const import CONF_API_URL, DOMAIN
 from ...conftest import API_KEY
 
 
-@pytest.mark.usefixtures("disable_mock_zeroconf_resolver", "mock_async_zeroconf")
+@pytest.mark.usefixtures("real_resolver")
 # localhost is also ::1, where nothing listens (pytest-socket refuses it, with
 # this warning); the connection falls back to 127.0.0.1, as a real one does.
 @pytest.mark.filterwarnings("ignore:A test tried to use socket.socket.connect")
