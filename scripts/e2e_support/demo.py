@@ -50,8 +50,15 @@ DEMO_ORDERS: tuple[tuple[int, str, int, int, bool], ...] = (
     (2, "https://www.instagram.com/p/SMMdemo02/", 246, 0, False),
 )
 # No polling interval: the integration polls every 5 minutes, and the demo's
-# automation asks for an update every 20 s while orders are active.
-OPTIONS = {"low_balance_threshold": 11, "retention_hours": 24}
+# automation asks for an update every 20 s while orders are active. The
+# spending limit (20 a day) stays above what the demo spends (about 15), so the
+# "Spent in the last 24 hours" tile has something to show against it.
+OPTIONS = {
+    "low_balance_threshold": 11,
+    "retention_hours": 24,
+    "spending_limit": 20,
+    "duplicate_window": 10,
+}
 # Onboarding's steps other than creating the owner. Finishing "core_config"
 # through the API would start onboarding's own integrations (radio browser,
 # weather, text-to-speech, shopping list), which need the internet and log
