@@ -435,7 +435,11 @@ async def _async_place_order(
     # Its outcome is recorded by the task itself; when the caller is gone,
     # nobody else reads the exception.
     task.add_done_callback(_retrieve_exception)
-    return await asyncio.shield(task)
+    # Not asyncio.shield: since Python 3.14 it reports the exception of a
+    # shielded task whose caller was cancelled. Cancelling a wait leaves the
+    # task running.
+    await asyncio.wait({task})
+    return task.result()
 
 
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:

@@ -56,6 +56,9 @@ DEFAULT_MAX_REQUESTS_PER_MINUTE: Final = 100
 DEFAULT_RATE_WINDOW: Final = 60.0
 # Thousands of services take a few MB; more is not an API reply.
 MAX_REPLY_BYTES: Final = 20 * 1024 * 1024
+# Real replies are three levels deep; Python 3.13's own JSON parser stops near
+# a thousand. Deeper replies are refused whatever the Python version.
+MAX_JSON_DEPTH: Final = 1000
 MAX_RETRY_AFTER: Final = 3600.0
 _RETRY_AFTER: Final = re.compile(r"-?[0-9]{1,10}(?:\.[0-9]{1,6})?")
 _RATE_LIMIT_MARKERS: Final = ("rate limit", "rate-limit", "too many requests")
@@ -370,9 +373,8 @@ class SmmPanelClient:
         if status == 429:
             raise self._rate_limited(_retry_after(headers.get("Retry-After")))
         try:
-            payload = json.loads(body)
+            payload = _decode(body)
         except (ValueError, RecursionError):
-            # RecursionError: a reply nested thousands deep.
             if status >= 500:
                 raise SmmPanelConnectionError(
                     f"The panel answered HTTP {status}"
@@ -712,6 +714,38 @@ def _absolute(base: str, location: str) -> str:
         return urljoin(base, location)
     except ValueError:
         return location
+
+
+def _decode(body: str) -> Any:
+    """Decode a reply; ValueError (or RecursionError) when it is not usable JSON.
+
+    Python 3.13's parser raises RecursionError on a reply nested thousands
+    deep; 3.14's parses it: such a reply is refused the same way on both.
+    """
+    payload = json.loads(body)
+    if _nesting_exceeds(payload, MAX_JSON_DEPTH):
+        raise ValueError("nested too deep")
+    return payload
+
+
+def _nesting_exceeds(value: Any, limit: int) -> bool:
+    """Return True when `value` nests lists and objects deeper than `limit`.
+
+    Iterative, so a hostile reply cannot exhaust the stack.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _retry_after(header: str | None) -> float | None:

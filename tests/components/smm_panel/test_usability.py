@@ -71,7 +71,11 @@ async def test_second_account_on_a_host_gets_a_title_of_its_own(
         "Shop",
     ]
     assert SECOND_KEY not in second["title"]
-    names = {device.name for device in device_registry.devices.values()}
+    names = {
+        device.name
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    }
     assert names == {"127.0.0.1", "127.0.0.1 (…3210)", "Shop"}
 
 
@@ -206,6 +210,7 @@ async def test_ids_separated_by_commas_still_work(
 # --- 5, 6. the config flow ----------------------------------------------------
 
 
+@pytest.mark.usefixtures("real_resolver")
 async def test_reconfigure_with_an_empty_key_keeps_the_key(
     hass: HomeAssistant, panel_url: str, mock_config_entry: MockConfigEntry
 ) -> None:
