@@ -16,23 +16,11 @@ from syrupy.types import SerializableData
 
 from simulator import PanelSimulator, SimulatorServer
 
-API_KEY = "sk-test-0123456789abcdef"
+# The key and the timeouts (see tests/loopback.py: no test may depend on how
+# fast the machine is). Kept there, free of Home Assistant, for tests/api.
+from .loopback import API_KEY, NEVER, PATIENT, SHORT, client_timeout
 
-# Timeouts. No test may depend on how fast the machine is:
-# - every client waits PATIENT seconds for a reply (the integration's own
-#   default), far above any delay a busy machine adds;
-# - a timeout is tested against a panel that never answers (a "timeout" fault
-#   that stalls NEVER seconds: the simulator lets it go only when it stops),
-#   with a SHORT client timeout in that test only. The other requests of such
-#   a test must still fit in SHORT, hence not shorter.
-PATIENT = 30.0
-SHORT = 1.0
-NEVER = 3600.0
-
-
-def client_timeout(fault_kind: str | None) -> float:
-    """Return the client timeout of a test whose panel has this fault."""
-    return SHORT if fault_kind == "timeout" else PATIENT
+__all__ = ["API_KEY", "NEVER", "PATIENT", "SHORT", "client_timeout"]
 
 
 # Snapshot content whose form depends on the Home Assistant version. The one
