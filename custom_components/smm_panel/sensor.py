@@ -183,12 +183,26 @@ class SmmPanelSensor(SmmPanelEntity, SensorEntity):
         """Return the unit (the panel's currency for the balance)."""
         return self.entity_description.unit_fn(self.coordinator.data)
 
-    @property
-    def state_class(self) -> SensorStateClass | str | None:
-        """Return the state class, from the snapshot where it depends on it."""
+    def __init__(
+        self,
+        coordinator: SmmPanelCoordinator,
+        description: SmmPanelSensorEntityDescription,
+    ) -> None:
+        """Create the sensor, with the state class of the current snapshot."""
+        super().__init__(coordinator, description)
+        self._update_state_class()
+
+    def _update_state_class(self) -> None:
+        # Set as an attribute, not a property override: Home Assistant's
+        # releases type the property differently (with and without `str`).
         if (state_class_fn := self.entity_description.state_class_fn) is not None:
-            return state_class_fn(self.coordinator.data)
-        return super().state_class
+            self._attr_state_class = state_class_fn(self.coordinator.data)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Follow the snapshot's state class, then write the state."""
+        self._update_state_class()
+        super()._handle_coordinator_update()
 
 
 class SmmPanelOrderSensor(SmmPanelEntity, SensorEntity):
