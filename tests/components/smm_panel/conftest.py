@@ -18,11 +18,18 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.smm_panel.config_flow import account_unique_id
 from custom_components.smm_panel.const import CONF_API_URL, DOMAIN
+from simulator import PanelSimulator
 
 from ...conftest import API_KEY, PATIENT, SHORT
 
 # A little more than the default polling interval.
 POLL = timedelta(minutes=5, seconds=1)
+
+# Entity ids of the account on 127.0.0.1 (the simulated panel).
+ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
+EVENTS = "event.127_0_0_1_order_updates"
+# The key of a second account on the simulated panel.
+SECOND_KEY = "sk-second-account-fedcba9876543210"
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +87,33 @@ async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the account, then forget the requests made while loading."""
+    await setup_integration(hass, mock_config_entry)
+    panel.reset_log()
+    return mock_config_entry
+
+
+def storage_key(entry: MockConfigEntry) -> str:
+    """Return the storage key of an entry's tracked orders and refills."""
+    return f"{DOMAIN}.{entry.entry_id}"
+
+
+def seed_storage(
+    hass_storage: dict[str, Any], entry: MockConfigEntry, data: Any
+) -> None:
+    """Store an entry's tracked orders as a previous run of Home Assistant left them."""
+    hass_storage[storage_key(entry)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": storage_key(entry),
+        "data": data,
+    }
 
 
 async def poll(hass: HomeAssistant) -> None:

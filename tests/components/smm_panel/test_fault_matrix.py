@@ -35,7 +35,7 @@ from custom_components.smm_panel.const import DOMAIN
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY, NEVER, SHORT, client_timeout
-from .conftest import call_action, poll, setup_integration
+from .conftest import call_action, poll, seed_storage, setup_integration, storage_key
 
 # A "timeout" fault stalls NEVER seconds (the panel never answers), and only
 # the tests of that fault wait for a SHORT client timeout: see fast_client.
@@ -100,7 +100,7 @@ class Account:
     @property
     def key(self) -> str:
         """Return the storage key of the tracked orders."""
-        return f"{DOMAIN}.{self.entry.entry_id}"
+        return storage_key(self.entry)
 
 
 SetupAccount = Callable[..., Awaitable[Account]]
@@ -137,11 +137,10 @@ def setup_account(
             int(reply["refill"]),
             untracked.order_id,
         )
-        hass_storage[account.key] = {
-            "version": 1,
-            "minor_version": 1,
-            "key": account.key,
-            "data": {
+        seed_storage(
+            hass_storage,
+            mock_config_entry,
+            {
                 "orders": [
                     _stored_order(active.order_id, "pending"),
                     _stored_order(finished.order_id, "completed"),
@@ -155,7 +154,7 @@ def setup_account(
                     }
                 ],
             },
-        }
+        )
         for fault in faults:
             panel.faults.add(fault)
         await setup_integration(hass, mock_config_entry)
@@ -702,16 +701,11 @@ async def test_polling_one_batch_of_two_fails(
         panel.create_order(1, 1000, link=f"https://instagram.com/p/{i}").order_id
         for i in range(150)
     ]
-    key = f"{DOMAIN}.{mock_config_entry.entry_id}"
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {
-            "orders": [_stored_order(i, "pending") for i in order_ids],
-            "refills": [],
-        },
-    }
+    seed_storage(
+        hass_storage,
+        mock_config_entry,
+        {"orders": [_stored_order(i, "pending") for i in order_ids], "refills": []},
+    )
     await setup_integration(hass, mock_config_entry)
     caplog.clear()
     panel.faults.add(Fault("html", action="status", times=1))
@@ -727,7 +721,7 @@ async def test_polling_one_batch_of_two_fails(
         Counter({"in_progress": 50, "pending": 100}),
     )
     assert hass.states.get("sensor.127_0_0_1_balance").state != STATE_UNAVAILABLE
-    stored = hass_storage[key]["data"]["orders"]
+    stored = hass_storage[storage_key(mock_config_entry)]["data"]["orders"]
     assert sorted(order["order_id"] for order in stored) == order_ids
     assert {order["error"] for order in stored if order["state"] == "pending"} == {
         NOT_JSON
@@ -738,7 +732,7 @@ async def test_polling_one_batch_of_two_fails(
     assert {
         hass.states.get(f"sensor.127_0_0_1_order_{i}").state for i in order_ids
     } == {"in_progress"}
-    stored = hass_storage[key]["data"]["orders"]
+    stored = hass_storage[storage_key(mock_config_entry)]["data"]["orders"]
     assert sorted(order["order_id"] for order in stored) == order_ids
     assert {order["error"] for order in stored} == {None}
     assert integration_lines(caplog) == []

@@ -27,7 +27,7 @@ from custom_components.smm_panel.const import (
 from simulator import PanelSimulator
 from simulator.catalogue import SimService
 
-from .conftest import call_action, poll, setup_integration
+from .conftest import SECOND_KEY, call_action, poll, setup_integration
 
 LINK = "https://instagram.com/p/guarded"
 SPENT = "sensor.127_0_0_1_spent_in_the_last_24_hours"
@@ -226,9 +226,6 @@ def _fields(service: SimService) -> dict[str, Any]:
 
 
 # --- 4. prices across accounts ----------------------------------------------
-
-
-SECOND_KEY = "sk-second-account-fedcba9876543210"
 
 
 async def test_list_services_searches_every_account(

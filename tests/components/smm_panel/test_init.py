@@ -34,7 +34,7 @@ from custom_components.smm_panel.const import (
 from simulator import PanelSimulator, SimulatorServer
 
 from ...conftest import API_KEY
-from .conftest import setup_integration
+from .conftest import setup_integration, storage_key
 
 
 def _ipv6_loopback_works() -> bool:
@@ -104,7 +104,7 @@ async def test_removing_the_entry_deletes_its_tracked_orders(
         blocking=True,
         return_response=True,
     )
-    key = f"{DOMAIN}.{mock_config_entry.entry_id}"
+    key = storage_key(mock_config_entry)
     assert key in hass_storage
 
     assert await hass.config_entries.async_remove(mock_config_entry.entry_id)

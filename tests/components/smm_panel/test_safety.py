@@ -33,34 +33,23 @@ from simulator.catalogue import SimService
 from simulator.models import Response
 
 from ...conftest import API_KEY
-from .conftest import call_action, poll, setup_integration
+from .conftest import (
+    EVENTS,
+    ORDER_SENSOR,
+    call_action,
+    poll,
+    seed_storage,
+    setup_integration,
+    storage_key,
+)
 
-ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
-EVENTS = "event.127_0_0_1_order_updates"
 LINK = "https://instagram.com/p/private-account"
 FOLLOWERS = {"service": 1, "link": LINK, "quantity": 100}
-
-
-def storage_key(entry: MockConfigEntry) -> str:
-    """Return the storage key of an entry's tracked orders."""
-    return f"{DOMAIN}.{entry.entry_id}"
 
 
 def stored_order_ids(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[int]:
     """Return the ids of the tracked orders in storage."""
     return [o["order_id"] for o in hass_storage[storage_key(entry)]["data"]["orders"]]
-
-
-def seed_storage(
-    hass_storage: dict[str, Any], entry: MockConfigEntry, data: Any
-) -> None:
-    """Store tracked orders as a previous run of Home Assistant left them."""
-    hass_storage[storage_key(entry)] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": storage_key(entry),
-        "data": data,
-    }
 
 
 def stored(order_id: int, **fields: Any) -> dict[str, Any]:
@@ -120,16 +109,6 @@ def request_seen(panel: PanelSimulator, action: str) -> asyncio.Event:
 
     panel.log_request = logged  # type: ignore[method-assign]
     return seen
-
-
-@pytest.fixture
-async def loaded_entry(
-    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """Set up the account, then forget the requests made while loading."""
-    await setup_integration(hass, mock_config_entry)
-    panel.reset_log()
-    return mock_config_entry
 
 
 # --- 1. a reload while an action waits for the panel ---------------------------

@@ -32,21 +32,22 @@ from custom_components.smm_panel.const import (
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY, NEVER
-from .conftest import POLL, call_action, poll, setup_integration
-
-ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
+from .conftest import (
+    ORDER_SENSOR,
+    POLL,
+    call_action,
+    poll,
+    seed_storage,
+    setup_integration,
+    storage_key,
+)
 
 
 def seed_tracked_orders(
     hass_storage: dict[str, Any], entry: MockConfigEntry, *orders: dict[str, Any]
 ) -> None:
     """Store tracked orders as a previous run of Home Assistant left them."""
-    hass_storage[f"{DOMAIN}.{entry.entry_id}"] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": f"{DOMAIN}.{entry.entry_id}",
-        "data": {"orders": list(orders), "refills": []},
-    }
+    seed_storage(hass_storage, entry, {"orders": list(orders), "refills": []})
 
 
 def tracked(order_id: int, **fields: Any) -> dict[str, Any]:
@@ -244,7 +245,7 @@ async def test_tracked_orders_survive_a_restart(
 
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    stored = hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"]["data"]["orders"]
+    stored = hass_storage[storage_key(mock_config_entry)]["data"]["orders"]
     assert [(o["order_id"], o["state"]) for o in stored] == [
         (order.order_id, "in_progress")
     ]
@@ -288,7 +289,7 @@ async def test_finished_orders_removed_after_retention(
         await tick(hass, freezer)
     assert hass.states.get(entity_id) is None
     assert entity_registry.async_get(entity_id) is None
-    assert hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["orders"] == []
+    assert hass_storage[storage_key(entry)]["data"]["orders"] == []
 
 
 @pytest.mark.parametrize("fault", ["http500", "timeout", "html", "reset"])

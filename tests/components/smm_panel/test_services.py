@@ -35,22 +35,17 @@ from custom_components.smm_panel.const import (
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import call_action, poll, setup_integration
+from .conftest import (
+    ORDER_SENSOR,
+    SECOND_KEY,
+    call_action,
+    poll,
+    setup_integration,
+    storage_key,
+)
 
-SECOND_KEY = "sk-second-account-fedcba9876543210"
 UNKNOWN_ID = 99999
-ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
 INTEGRATION = Path(__file__).parents[3] / "custom_components" / DOMAIN
-
-
-@pytest.fixture
-async def loaded_entry(
-    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """Set up the account, then forget the requests made while loading."""
-    await setup_integration(hass, mock_config_entry)
-    panel.reset_log()
-    return mock_config_entry
 
 
 # --- order_status ------------------------------------------------------------
@@ -643,7 +638,7 @@ async def test_untracking_drops_the_orders_refills(
 
     await call_action(hass, "untrack_orders", orders=[order.order_id])
 
-    stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}"]["data"]
+    stored = hass_storage[storage_key(loaded_entry)]["data"]
     assert (stored["orders"], stored["refills"]) == ([], [])
     panel.reset_log()
     await poll(hass)

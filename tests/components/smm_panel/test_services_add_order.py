@@ -19,21 +19,10 @@ from custom_components.smm_panel.const import DOMAIN
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY, NEVER
-from .conftest import setup_integration
+from .conftest import ORDER_SENSOR, setup_integration
 
 LINK = "https://www.instagram.com/p/C1a2b3c4d5e/"
-ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
 FIRST_ORDER = 23501
-
-
-@pytest.fixture
-async def loaded_entry(
-    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """Set up the account, then forget the requests made while loading."""
-    await setup_integration(hass, mock_config_entry)
-    panel.reset_log()
-    return mock_config_entry
 
 
 async def add_order(hass: HomeAssistant, **data: Any) -> ServiceResponse:

@@ -25,10 +25,8 @@ from custom_components.smm_panel.const import CONF_API_URL, DOMAIN
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import call_action, poll, setup_integration
+from .conftest import EVENTS, SECOND_KEY, call_action, poll, setup_integration
 
-SECOND_KEY = "sk-second-account-fedcba9876543210"
-EVENTS = "event.127_0_0_1_order_updates"
 INTEGRATION = Path(__file__).parents[3] / "custom_components" / DOMAIN
 
 
