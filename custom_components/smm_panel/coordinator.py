@@ -257,6 +257,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         except SmmPanelError as err:
             raise coordinator_error(err) from err
         self.balance_read_at = asked_at
+        self.tracker.forget_sent_before(asked_at)
         await self._async_refresh_catalogue_quietly()
 
         now = dt_util.utcnow()

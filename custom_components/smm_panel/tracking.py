@@ -446,10 +446,23 @@ class OrderTracker:
 
     def placed_since(self, moment: float | None) -> Decimal:
         """Return the estimates of orders sent after `moment` (monotonic time)."""
-        self._placed = [
-            item for item in self._placed if moment is None or item[0] > moment
-        ]
-        return sum((estimate for _, estimate in self._placed), Decimal(0))
+        return sum(
+            (
+                estimate
+                for sent_at, estimate in self._placed
+                if moment is None or sent_at > moment
+            ),
+            Decimal(0),
+        )
+
+    @callback
+    def forget_sent_before(self, moment: float) -> None:
+        """Drop the estimates of orders sent before `moment`: a polled balance has them.
+
+        Called for the balance the coordinator keeps, never for one an action
+        reads for itself: until the next poll, the kept balance is the older one.
+        """
+        self._placed = [item for item in self._placed if item[0] > moment]
 
     def active_order_ids(self) -> list[int]:
         """Return the ids of tracked orders that are still polled."""

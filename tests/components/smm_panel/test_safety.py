@@ -579,6 +579,36 @@ async def test_concurrent_orders_count_against_one_balance(
     assert panel.count("add") == 1
 
 
+async def test_a_fresh_balance_read_keeps_counting_orders_sent_since_the_poll(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """17: a balance read by an action does not make earlier orders forgotten.
+
+    The last poll saw 10.00; a 4.50 order is sent and the poll after it fails.
+    A 6.30 order reads the balance (5.50) and is refused. Another 6.30 order
+    must still count the 4.50 against the polled 10.00, not pass and be sent.
+    """
+    panel.set_balance(Decimal("10.00"))
+    await setup_integration(hass, mock_config_entry)
+    panel.faults.add(Fault(kind="malformed_json", action="balance", times=None))
+    await call_action(hass, "add_order", **{**FOLLOWERS, "quantity": 5000})
+    await hass.async_block_till_done(wait_background_tasks=True)
+    panel.faults.clear()
+    big = {
+        **FOLLOWERS,
+        "link": "https://instagram.com/p/another-post",
+        "quantity": 7000,
+        "allow_duplicate": True,
+    }
+
+    for _ in range(2):
+        with pytest.raises(ServiceValidationError) as exc_info:
+            await call_action(hass, "add_order", **big)
+        assert exc_info.value.translation_key == "insufficient_balance"
+
+    assert panel.count("add") == 1
+
+
 # --- 18, 19, 28. service types whose rules cost money -------------------------
 
 
