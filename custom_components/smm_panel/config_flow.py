@@ -184,10 +184,8 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
                 unique_id = account_unique_id(api_url, api_key)
                 await self.async_set_unique_id(unique_id)
                 self._abort_if_unique_id_configured()
-                # An entry keeps its first id: look at current keys too.
-                for entry in self._async_current_entries(include_ignore=False):
-                    if _entry_account_id(entry) == unique_id:
-                        return self.async_abort(reason="already_configured")
+                if self._account_in_use(unique_id):
+                    return self.async_abort(reason="already_configured")
                 errors = await _async_check_account(
                     self.hass, api_url, api_key, placeholders
                 )
@@ -314,14 +312,23 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check new credentials of an entry; they may not be another entry's."""
         if errors := _form_errors(api_url, api_key):
             return errors
-        account_id = account_unique_id(api_url, api_key)
-        for other in self._async_current_entries(include_ignore=False):
-            if other.entry_id != entry.entry_id and account_id in (
-                other.unique_id,
-                _entry_account_id(other),
-            ):
-                return {"base": "already_configured"}
+        if self._account_in_use(account_unique_id(api_url, api_key), entry.entry_id):
+            return {"base": "already_configured"}
         return await _async_check_account(self.hass, api_url, api_key, placeholders)
+
+    def _account_in_use(
+        self, account_id: str, skip_entry_id: str | None = None
+    ) -> bool:
+        """Return True when another entry is this account.
+
+        An entry keeps its first unique id (see `account_unique_id`): its
+        current URL and key are compared too.
+        """
+        return any(
+            other.entry_id != skip_entry_id
+            and account_id in (other.unique_id, _entry_account_id(other))
+            for other in self._async_current_entries(include_ignore=False)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,8 +186,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             self.async_update_listeners()
 
     async def _async_setup(self) -> None:
-        """Load the tracked orders before the first refresh; follow their changes."""
-        await self.tracker.async_load()
+        """Follow the tracked set (loaded by `async_get_tracker`) from now on."""
         self.tracker.set_listener(self._async_publish)
 
     @callback
@@ -337,17 +336,20 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         """
         added = self.tracker.track(orders)
         if added:
-            self.tracker.notify()
-            await self.tracker.async_save()
+            await self._async_tracking_changed()
         return added
 
     async def async_untrack(self, order_ids: list[int]) -> list[int]:
         """Stop tracking orders (their entities go away); return those removed."""
         removed = self.tracker.untrack(order_ids)
         if removed:
-            self.tracker.notify()
-            await self.tracker.async_save()
+            await self._async_tracking_changed()
         return removed
+
+    async def _async_tracking_changed(self) -> None:
+        """Show the new tracked set at once, then save it."""
+        self.tracker.notify()
+        await self.tracker.async_save()
 
     async def async_track_refills(self, refills: dict[int, int]) -> None:
         """Track new refills, given as {refill_id: order_id}."""
@@ -357,5 +359,4 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             if self.tracker.track_refill(refill_id, order_id)
         ]
         if added:
-            self.tracker.notify()
-            await self.tracker.async_save()
+            await self._async_tracking_changed()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import partial
@@ -37,6 +37,7 @@ from .api import (
     SmmPanelClient,
     SmmPanelError,
     SmmPanelOrderStateUnknownError,
+    parse_id,
 )
 from .const import (
     ATTR_ALLOW_DUPLICATE,
@@ -94,7 +95,7 @@ from .tracking import PlacedOrder, TrackedOrder
 ACTION_MAX_WAIT: Final = 10.0
 # Ids are written as digits; 2^53 - 1 has 16 of them.
 _MAX_ID_DIGITS: Final = len(str(MAX_ID))
-_WHOLE_NUMBER: Final = re.compile(r"[0-9]{1,16}(?:\.0*)?")
+_WHOLE_NUMBER: Final = re.compile(rf"[0-9]{{1,{_MAX_ID_DIGITS}}}(?:\.0*)?")
 
 # Ids may come as a list, or as text separated by commas, spaces or new lines.
 _ID_SEPARATORS: Final = re.compile(r"[\s,;]+")
@@ -271,19 +272,15 @@ def _parse_ids(call: ServiceCall, field: str) -> list[int]:
                 translation_placeholders={"field": field, "value": grouped[0][:24]},
             )
         for part in filter(None, _ID_SEPARATORS.split(item)):
-            # ASCII digits only, short enough to convert cheaply and show exactly.
-            if not (
-                part.isascii()
-                and part.isdigit()
-                and len(part) <= _MAX_ID_DIGITS
-                and 0 < int(part) <= MAX_ID
-            ):
+            # Read as the panel's ids are; short enough to show back exactly.
+            number = parse_id(part) if len(part) <= _MAX_ID_DIGITS else None
+            if number is None:
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
                     translation_key="invalid_id",
                     translation_placeholders={"field": field, "value": part[:20]},
                 )
-            ids.append(int(part))
+            ids.append(number)
     if not ids:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -377,25 +374,17 @@ async def _async_add_order(call: ServiceCall) -> ServiceResponse:
     allow_duplicate: bool = call.data[ATTR_ALLOW_DUPLICATE]
     currency = coordinator.data.balance.currency
     order_id: int | None = None
-    if dry_run:
+    # A dry run places nothing, so it does not wait for the orders being placed.
+    async with nullcontext() if dry_run else coordinator.tracker.order_lock:
         guards = check_guards(
             coordinator,
             plan,
             dt_util.utcnow(),
             allow_duplicate=allow_duplicate,
-            refuse=False,
+            refuse=not dry_run,
         )
         await _async_check_balance(coordinator, plan)
-    else:
-        async with coordinator.tracker.order_lock:
-            guards = check_guards(
-                coordinator,
-                plan,
-                dt_util.utcnow(),
-                allow_duplicate=allow_duplicate,
-                refuse=True,
-            )
-            await _async_check_balance(coordinator, plan)
+        if not dry_run:
             with _panel_errors(coordinator, plan):
                 order_id = await _async_place_order(
                     coordinator, plan, track=call.data[ATTR_TRACK], currency=currency
@@ -467,15 +456,13 @@ async def _async_send_and_record(
     except (SmmPanelOrderStateUnknownError, asyncio.CancelledError):
         # No usable reply, or cancelled after the request may have left: the
         # order may exist and may have been charged.
-        tracker.record_placed(plan.estimated_charge, sent_at)
-        tracker.record_order(placed)
+        tracker.record_order(placed, sent_at)
         tracker.schedule_save()
         _create_order_state_unknown_issue(
             coordinator.hass, _order_placeholders(coordinator, plan)
         )
         raise
-    tracker.record_placed(plan.estimated_charge, sent_at)
-    tracker.record_order(replace(placed, order_id=order_id))
+    tracker.record_order(replace(placed, order_id=order_id), sent_at)
     LOGGER.info("Placed order %s for service %s", order_id, plan.service.service_id)
     if not track:
         tracker.notify()

@@ -411,14 +411,15 @@ class OrderTracker:
     # --- the ledger of orders placed -----------------------------------------
 
     @callback
-    def record_placed(self, estimate: Decimal, sent_at: float) -> None:
-        """Remember the estimate of an order sent at `sent_at` (time.monotonic())."""
-        self._placed.append((sent_at, estimate))
+    def record_order(self, placed: PlacedOrder, sent_at: float) -> None:
+        """Remember an order sent through the integration at `sent_at`.
 
-    @callback
-    def record_order(self, placed: PlacedOrder) -> None:
-        """Remember an order sent through the integration (saved with the rest)."""
+        The record is saved with the rest (spending limit, duplicate guard);
+        its estimate also counts against the polled balance until a poll that
+        started after `sent_at` (time.monotonic()) has read the balance.
+        """
         self._placed_orders.append(placed)
+        self._placed.append((sent_at, placed.estimate))
 
     def spent_since(self, moment: datetime) -> Decimal:
         """Return what the orders placed after `moment` cost."""

@@ -399,11 +399,13 @@ class SmmPanelClient:
         self._refused_since = None
         return payload
 
-    def _rate_limited(self, retry_after: float | None) -> SmmPanelRateLimitError:
+    def _rate_limited(
+        self, retry_after: float | None, message: str | None = None
+    ) -> SmmPanelRateLimitError:
         """Note a rate-limit refusal; pause the budget when the delay is known."""
         if retry_after is not None:
             self._budget.pause(min(retry_after, self._max_pause))
-        return SmmPanelRateLimitError(retry_after)
+        return SmmPanelRateLimitError(retry_after, message)
 
     def _estimated_retry_after(self) -> float:
         """Seconds until the panel's window surely ended, from the first refusal.
@@ -436,8 +438,7 @@ class SmmPanelClient:
             retry_after = _retry_after((headers or {}).get("Retry-After"))
             if retry_after is None:
                 retry_after = round(self._estimated_retry_after(), 3)
-            self._budget.pause(min(retry_after, self._max_pause))
-            return SmmPanelRateLimitError(retry_after, message)
+            return self._rate_limited(retry_after, message)
         if any(marker in folded for marker in _FUNDS_MARKERS):
             return SmmPanelInsufficientFundsError(message)
         return SmmPanelRequestError(message)
@@ -486,9 +487,14 @@ class SmmPanelClient:
     async def _bulk(
         self,
         ids: Iterable[int],
-        send: Callable[[list[int]], Awaitable[dict[int, _BulkValue | ItemError]]],
+        send: Callable[
+            [list[int], _Wait], Awaitable[dict[int, _BulkValue | ItemError]]
+        ],
+        max_wait: float | None,
     ) -> dict[int, _BulkValue | ItemError]:
         """Send ids in batches of 100, a few batches at a time; merge the replies.
+
+        Every batch waits out the rate limit from one budget of `max_wait`.
 
         When some batches fail and others succeed, the failed batches' ids come
         back as `ItemError`s (with the batch's exception as `cause`) next to the
@@ -497,10 +503,11 @@ class SmmPanelClient:
         id got a result (then nothing was lost, and the caller must reauth).
         """
         semaphore = asyncio.Semaphore(self._concurrency)
+        wait = _Wait(max_wait)
 
         async def run(batch: list[int]) -> dict[int, _BulkValue | ItemError]:
             async with semaphore:
-                reply = await send(batch)
+                reply = await send(batch, wait)
             # Panels may silently drop ids; report them instead of losing them.
             return {
                 i: self._redact_item(reply.get(i, ItemError(_MISSING_ITEM)))
@@ -609,8 +616,7 @@ class SmmPanelClient:
 
         An order whose reply holds a number out of range is an `ItemError`.
         """
-        wait = _Wait(max_wait)
-        return await self._bulk(order_ids, lambda b: self._status_batch(b, wait))
+        return await self._bulk(order_ids, self._status_batch, max_wait)
 
     async def _status_batch(
         self, batch: list[int], wait: _Wait
@@ -651,8 +657,7 @@ class SmmPanelClient:
         self, order_ids: Iterable[int], *, max_wait: float | None = None
     ) -> dict[int, int | ItemError]:
         """Ask for refills of any number of orders; map order id to refill id."""
-        wait = _Wait(max_wait)
-        return await self._bulk(order_ids, lambda b: self._refill_batch(b, wait))
+        return await self._bulk(order_ids, self._refill_batch, max_wait)
 
     async def _refill_batch(
         self, batch: list[int], wait: _Wait
@@ -677,10 +682,7 @@ class SmmPanelClient:
         self, refill_ids: Iterable[int], *, max_wait: float | None = None
     ) -> dict[int, RefillStatus | ItemError]:
         """Return the status of any number of refills, with per-refill errors."""
-        wait = _Wait(max_wait)
-        return await self._bulk(
-            refill_ids, lambda b: self._refill_status_batch(b, wait)
-        )
+        return await self._bulk(refill_ids, self._refill_status_batch, max_wait)
 
     async def _refill_status_batch(
         self, batch: list[int], wait: _Wait
@@ -696,8 +698,7 @@ class SmmPanelClient:
         self, order_ids: Iterable[int], *, max_wait: float | None = None
     ) -> dict[int, CancelResult | ItemError]:
         """Ask to cancel any number of orders."""
-        wait = _Wait(max_wait)
-        return await self._bulk(order_ids, lambda b: self._cancel_batch(b, wait))
+        return await self._bulk(order_ids, self._cancel_batch, max_wait)
 
     async def _cancel_batch(
         self, batch: list[int], wait: _Wait
@@ -744,7 +745,9 @@ def _nesting_exceeds(value: Any, limit: int) -> bool:
             continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, dict | list)
+        )
     return False
 
 
