@@ -8,7 +8,8 @@ the real replies of tests/fixtures/protocol, odd shapes, odd headers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 import json
 from typing import Any
@@ -112,19 +113,32 @@ class FixedPanel:
         )
 
 
+@asynccontextmanager
+async def serve_on_loopback(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    *,
+    method: str = "POST",
+    path: str = "/api/v2",
+) -> AsyncIterator[str]:
+    """Serve `handler` on a free loopback port; yield `http://127.0.0.1:<port>`."""
+    app = web.Application()
+    app.router.add_route(method, path, handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def fixed_panel(socket_enabled: None) -> AsyncIterator[FixedPanel]:
     """Serve a FixedPanel on a free loopback port."""
     panel = FixedPanel()
-    app = web.Application()
-    app.router.add_post("/api/v2", panel.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    panel.url = f"http://127.0.0.1:{runner.addresses[0][1]}/api/v2"
-    yield panel
-    await runner.cleanup()
+    async with serve_on_loopback(panel.handle) as base_url:
+        panel.url = f"{base_url}/api/v2"
+        yield panel
 
 
 @pytest.fixture

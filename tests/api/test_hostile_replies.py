@@ -31,7 +31,7 @@ from custom_components.smm_panel.api import (
 from simulator import Fault, PanelSimulator
 from tests.loopback import API_KEY
 
-from .conftest import ClientFactory, FixedPanel
+from .conftest import ClientFactory, FixedPanel, serve_on_loopback
 
 ADD = OrderRequest(service=1, link="https://instagram.com/p/abc", quantity=100)
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -260,15 +260,9 @@ class _Streamer:
 async def streamer(socket_enabled: None) -> AsyncIterator[_Streamer]:
     """A streaming endpoint on loopback."""
     server = _Streamer()
-    app = web.Application()
-    app.router.add_post("/api/v2", server.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}/api/v2"
-    yield server
-    await runner.cleanup()
+    async with serve_on_loopback(server.handle) as base_url:
+        server.url = f"{base_url}/api/v2"
+        yield server
 
 
 async def test_reply_over_the_size_bound_with_length(
@@ -337,15 +331,11 @@ class _Target:
 async def target(socket_enabled: None) -> AsyncIterator[_Target]:
     """A second loopback server, the redirect's destination."""
     server = _Target()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield server
-    await runner.cleanup()
+    async with serve_on_loopback(
+        server.handle, method="*", path="/{tail:.*}"
+    ) as base_url:
+        server.url = base_url
+        yield server
 
 
 def _location(target: _Target) -> str:
