@@ -83,3 +83,5 @@ ATTR_MAX: Final = "max"
 ATTR_TYPE_OF_TRAFFIC: Final = "type_of_traffic"
 
 ISSUE_ORDER_STATE_UNKNOWN: Final = "order_state_unknown"
+SERVICE_ESTIMATE_ORDER: Final = "estimate_order"
+ATTR_ALLOW_INEXACT_ESTIMATE: Final = "allow_inexact_estimate"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 import re
-import time
 from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntryState
@@ -21,14 +19,12 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, issue_registry as ir
+from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
-from homeassistant.util.ulid import ulid_now
 import voluptuous as vol
 
 from .api import (
     MAX_ID,
-    Balance,
     CancelResult,
     CatalogueItem,
     ItemError,
@@ -41,6 +37,7 @@ from .api import (
 )
 from .const import (
     ATTR_ALLOW_DUPLICATE,
+    ATTR_ALLOW_INEXACT_ESTIMATE,
     ATTR_CANCEL,
     ATTR_CATEGORY,
     ATTR_CONFIG_ENTRY_ID,
@@ -65,10 +62,9 @@ from .const import (
     ATTR_TYPE_OF_TRAFFIC,
     ATTR_USERNAME,
     DOMAIN,
-    ISSUE_ORDER_STATE_UNKNOWN,
-    LOGGER,
     SERVICE_ADD_ORDER,
     SERVICE_CANCEL,
+    SERVICE_ESTIMATE_ORDER,
     SERVICE_LIST_SERVICES,
     SERVICE_ORDER_STATUS,
     SERVICE_REFILL,
@@ -78,8 +74,14 @@ from .const import (
 )
 from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
 from .errors import action_error
-from .guards import check_guards, order_fingerprint
-from .order_validation import OrderPlan, check_balance, plan_order
+from .order_validation import OrderPlan, plan_order
+from .ordering import (
+    ACTION_MAX_WAIT,
+    OrderOptions,
+    get_order_desk,
+    order_placeholders,
+    refresh_soon,
+)
 from .shapes import (
     cancel_item,
     catalogue_item,
@@ -88,11 +90,8 @@ from .shapes import (
     refill_item,
     refill_status_item,
 )
-from .tracking import PlacedOrder, TrackedOrder
+from .tracking import TrackedOrder
 
-# The longest an action waits for the panel's rate limit (retries, Retry-After,
-# the account's request budget) before telling the user when to retry.
-ACTION_MAX_WAIT: Final = 10.0
 # Ids are written as digits; 2^53 - 1 has 16 of them.
 _MAX_ID_DIGITS: Final = len(str(MAX_ID))
 _WHOLE_NUMBER: Final = re.compile(rf"[0-9]{{1,{_MAX_ID_DIGITS}}}(?:\.0*)?")
@@ -198,6 +197,15 @@ ADD_ORDER_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_TRACK, default=True): cv.boolean,
         vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
         vol.Optional(ATTR_ALLOW_DUPLICATE, default=False): cv.boolean,
+        vol.Optional(ATTR_ALLOW_INEXACT_ESTIMATE, default=False): cv.boolean,
+    }
+)
+# The same order fields, never sent: the dry run as an action of its own.
+ESTIMATE_ORDER_SCHEMA: Final = vol.Schema(
+    {
+        key: value
+        for key, value in ADD_ORDER_SCHEMA.schema.items()
+        if str(key) not in (ATTR_TRACK, ATTR_DRY_RUN)
     }
 )
 ORDERS_SCHEMA: Final = vol.Schema({**_ENTRY, vol.Required(ATTR_ORDERS): _IDS})
@@ -310,202 +318,86 @@ def _panel_errors(
             coordinator.config_entry.async_start_reauth(coordinator.hass)
         placeholders = None
         if isinstance(err, SmmPanelOrderStateUnknownError):
-            placeholders = _order_placeholders(coordinator, plan)
+            placeholders = order_placeholders(coordinator.config_entry.title, plan)
         raise action_error(err, placeholders) from err
-
-
-def _order_placeholders(
-    coordinator: SmmPanelCoordinator, plan: OrderPlan | None
-) -> dict[str, str]:
-    """Name an order in messages: panel account, service and link."""
-    placeholders = {
-        "panel": coordinator.config_entry.title,
-        "service": "-",
-        "service_name": "-",
-        "link": "-",
-    }
-    if plan is not None:
-        placeholders["service"] = str(plan.service.service_id)
-        placeholders["service_name"] = plan.service.name
-        placeholders["link"] = plan.target or "-"
-    return placeholders
-
-
-@callback
-def _create_order_state_unknown_issue(
-    hass: HomeAssistant, placeholders: dict[str, str]
-) -> None:
-    """Raise a repair issue; one per lost reply, as each may be a distinct order.
-
-    The log line leaves the link out: it names the user's social accounts.
-    """
-    LOGGER.warning(
-        "No usable reply to an order for service %s on %s: check the panel before"
-        " retrying",
-        placeholders["service"],
-        placeholders["panel"],
-    )
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        f"{ISSUE_ORDER_STATE_UNKNOWN}_{ulid_now()}",
-        is_fixable=False,
-        is_persistent=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=ISSUE_ORDER_STATE_UNKNOWN,
-        translation_placeholders=placeholders,
-    )
 
 
 # --- actions ------------------------------------------------------------------
 
 
-async def _async_add_order(call: ServiceCall) -> ServiceResponse:
-    """Check an order against the catalogue and the balance, then place it.
+def _order_options(call: ServiceCall) -> OrderOptions:
+    return OrderOptions(
+        track=call.data.get(ATTR_TRACK, True),
+        allow_duplicate=call.data.get(ATTR_ALLOW_DUPLICATE, False),
+        allow_inexact_estimate=call.data.get(ATTR_ALLOW_INEXACT_ESTIMATE, False),
+    )
 
-    Orders of one account are placed one at a time, from the balance check to
-    the panel's reply, so two calls cannot both spend the same money.
-    """
+
+async def _async_plan(call: ServiceCall) -> tuple[SmmPanelCoordinator, OrderPlan]:
+    """Return the account and the checked order of an add or estimate call."""
     coordinator = _get_coordinator(call)
     with _panel_errors(coordinator):
         catalogue = await coordinator.async_refresh_catalogue(max_wait=ACTION_MAX_WAIT)
-    plan = plan_order(catalogue, call.data)
-    dry_run: bool = call.data[ATTR_DRY_RUN]
-    allow_duplicate: bool = call.data[ATTR_ALLOW_DUPLICATE]
-    currency = coordinator.data.balance.currency
-    order_id: int | None = None
-    # A dry run places nothing, so it does not wait for the orders being placed.
-    async with nullcontext() if dry_run else coordinator.tracker.order_lock:
-        guards = check_guards(
-            coordinator,
-            plan,
-            dt_util.utcnow(),
-            allow_duplicate=allow_duplicate,
-            refuse=not dry_run,
-        )
-        await _async_check_balance(coordinator, plan)
-        if not dry_run:
-            with _panel_errors(coordinator, plan):
-                order_id = await _async_place_order(
-                    coordinator, plan, track=call.data[ATTR_TRACK], currency=currency
-                )
-    response: dict[str, Any] = {
+    return coordinator, plan_order(catalogue, call.data)
+
+
+def _order_response(
+    coordinator: SmmPanelCoordinator,
+    plan: OrderPlan,
+    order_id: int | None,
+    *,
+    dry_run: bool,
+) -> dict[str, Any]:
+    return {
         "order": order_id,
         "service": plan.service.service_id,
         "service_name": plan.service.name,
         "estimated_charge": float(plan.estimated_charge),
-        "currency": currency,
+        "currency": coordinator.data.balance.currency,
         "dry_run": dry_run,
         "estimate_exact": plan.estimate_exact,
     }
-    if dry_run:
-        response |= {
-            "spent_last_24h": money(guards.spent),
-            "spending_limit": money(guards.limit),
-            "within_spending_limit": guards.within_limit,
-            "duplicate_of": guards.repeat_of.order_id if guards.repeat_of else None,
-        }
-    return response
 
 
-async def _async_place_order(
-    coordinator: SmmPanelCoordinator, plan: OrderPlan, *, track: bool, currency: str
-) -> int:
-    """Send the order once and record its outcome, even if the caller goes away.
-
-    A script restarted or Home Assistant stopping cancels the caller; the
-    request and the bookkeeping after it run in a task of their own.
-    """
-    task = coordinator.hass.async_create_task(
-        _async_send_and_record(coordinator, plan, track=track, currency=currency),
-        f"{DOMAIN} place an order",
-        eager_start=True,
-    )
-    # Its outcome is recorded by the task itself; when the caller is gone,
-    # nobody else reads the exception.
-    task.add_done_callback(_retrieve_exception)
-    # Not asyncio.shield: since Python 3.14 it reports the exception of a
-    # shielded task whose caller was cancelled. Cancelling a wait leaves the
-    # task running.
-    await asyncio.wait({task})
-    return task.result()
-
-
-def _retrieve_exception(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
-
-
-async def _async_send_and_record(
-    coordinator: SmmPanelCoordinator, plan: OrderPlan, *, track: bool, currency: str
-) -> int:
-    """Send `add` (never resent) and track the order or report it as unknown.
-
-    Every order sent is also recorded for the spending limit and the
-    duplicate guard, with its estimate until the panel's charge is known.
-    """
-    tracker = coordinator.tracker
-    sent_at = time.monotonic()
-    placed = PlacedOrder(
-        dt_util.utcnow(), plan.estimated_charge, order_fingerprint(plan)
-    )
-    try:
-        order_id = await coordinator.client.async_add_order(
-            plan.request, max_wait=ACTION_MAX_WAIT
-        )
-    except (SmmPanelOrderStateUnknownError, asyncio.CancelledError):
-        # No usable reply, or cancelled after the request may have left: the
-        # order may exist and may have been charged.
-        tracker.record_order(placed, sent_at)
-        tracker.schedule_save()
-        _create_order_state_unknown_issue(
-            coordinator.hass, _order_placeholders(coordinator, plan)
-        )
-        raise
-    tracker.record_order(replace(placed, order_id=order_id), sent_at)
-    LOGGER.info("Placed order %s for service %s", order_id, plan.service.service_id)
-    if not track:
-        tracker.notify()
-        tracker.schedule_save()
-    else:
-        try:
-            await coordinator.async_track(
-                [
-                    TrackedOrder(
-                        order_id,
-                        service_id=plan.service.service_id,
-                        service_name=plan.service.name,
-                        link=plan.target,
-                        quantity=plan.quantity,
-                        currency=currency,
-                    )
-                ]
-            )
-        except asyncio.CancelledError:
-            tracker.schedule_save()  # tracked in memory; written at the latest on stop
-            raise
-    _refresh_soon(coordinator)
-    return order_id
-
-
-async def _async_check_balance(
-    coordinator: SmmPanelCoordinator, plan: OrderPlan
-) -> None:
-    """Check the charge against the balance, read again if the last one is short.
-
-    The polled balance may be minutes old: orders sent since it was read are
-    taken off it, and a top-up since then should not block the order, so a
-    short balance is confirmed with the panel first.
-    """
-    tracker = coordinator.tracker
-    reserved = tracker.placed_since(coordinator.balance_read_at)
-    if plan.estimated_charge <= coordinator.data.balance.amount - reserved:
-        return
-    asked_at = time.monotonic()
+async def _async_estimate_response(
+    coordinator: SmmPanelCoordinator, plan: OrderPlan, options: OrderOptions
+) -> dict[str, Any]:
+    """Return what a dry run answers: the estimate, the guards and the balance."""
+    desk = get_order_desk(coordinator.hass, coordinator)
     with _panel_errors(coordinator):
-        balance = await coordinator.client.async_get_balance(max_wait=ACTION_MAX_WAIT)
-    reserved = tracker.placed_since(asked_at)
-    check_balance(plan, Balance(balance.amount - reserved, balance.currency))
+        estimate = await desk.async_estimate(coordinator, plan, options)
+    guards = estimate.guards
+    return _order_response(coordinator, plan, None, dry_run=True) | {
+        "spent_last_24h": money(guards.spent),
+        "spending_limit": money(guards.limit),
+        "within_spending_limit": guards.within_limit,
+        "duplicate_of": guards.repeat_of.order_id if guards.repeat_of else None,
+        "balance": money(estimate.balance),
+        "balance_after": money(estimate.balance_after),
+    }
+
+
+async def _async_add_order(call: ServiceCall) -> ServiceResponse:
+    """Place an order through the account's order desk (or only estimate it).
+
+    The desk checks every guard, reserves the order before it is sent, sends
+    it once and settles it with the panel's answer; this reads the call and
+    shapes the response.
+    """
+    coordinator, plan = await _async_plan(call)
+    options = _order_options(call)
+    if call.data[ATTR_DRY_RUN]:
+        return await _async_estimate_response(coordinator, plan, options)
+    desk = get_order_desk(call.hass, coordinator)
+    with _panel_errors(coordinator, plan):
+        order_id = await desk.async_place(coordinator, plan, options)
+    return _order_response(coordinator, plan, order_id, dry_run=False)
+
+
+async def _async_estimate_order(call: ServiceCall) -> ServiceResponse:
+    """Check an order and estimate it, as a dry run does; nothing is sent."""
+    coordinator, plan = await _async_plan(call)
+    return await _async_estimate_response(coordinator, plan, _order_options(call))
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,7 +446,7 @@ async def _async_refresh_after_cancel(
 ) -> None:
     """Show the refund and the canceled state soon."""
     if any(isinstance(result, CancelResult) for result in results.values()):
-        _refresh_soon(coordinator)
+        refresh_soon(coordinator)
 
 
 BULK_ACTIONS: Final[dict[str, BulkAction]] = {
@@ -598,32 +490,52 @@ async def _async_list_services(call: ServiceCall) -> ServiceResponse:
 
     Without `config_entry_id` and with several accounts loaded, every
     account's catalogue is searched and each service is tagged with its
-    account: sorted by rate, that answers "which panel sells this for less".
+    account and currency: sorted by rate, that answers "which panel sells
+    this for less". Rates in different currencies are never compared: sorted
+    by rate, services are grouped by currency first (and the response says
+    so). Filtering and sorting a catalogue of 150 000 services runs in a
+    worker thread.
     """
     coordinators = _get_coordinators(call)
-    services: list[dict[str, Any]] = []
+    sources: list[tuple[dict[int, CatalogueItem], dict[str, Any]]] = []
     for coordinator in coordinators:
         with _panel_errors(coordinator):
             catalogue = await coordinator.async_refresh_catalogue(
                 max_wait=ACTION_MAX_WAIT
             )
         entry = coordinator.config_entry
-        account = (
-            {"config_entry_id": entry.entry_id, "account": entry.title}
-            if len(coordinators) > 1
-            else {}
-        )
-        services.extend(
-            catalogue_item(item) | account
-            for item in catalogue.values()
-            if _matches(item, call.data)
-        )
-    if sort := call.data.get(ATTR_SORT):
-        services.sort(key=_SORT_KEYS[sort])
-    return {"services": cast(list[Any], services)}
+        tags: dict[str, Any] = {"currency": coordinator.data.balance.currency}
+        if len(coordinators) > 1:
+            tags |= {"config_entry_id": entry.entry_id, "account": entry.title}
+        sources.append((catalogue, tags))
+    filters = dict(call.data)
+    return await call.hass.async_add_executor_job(_select_services, sources, filters)
 
 
-_SORT_KEYS: Final[dict[str, Callable[[dict[str, Any]], Any]]] = {
+def _select_services(
+    sources: list[tuple[dict[int, CatalogueItem], dict[str, Any]]],
+    filters: dict[str, Any],
+) -> dict[str, Any]:
+    """Filter, shape and sort services (in a worker thread)."""
+    services: list[dict[str, Any]] = [
+        catalogue_item(item) | tags
+        for catalogue, tags in sources
+        for item in list(catalogue.values())
+        if _matches(item, filters)
+    ]
+    response: dict[str, Any] = {}
+    if sort := filters.get(ATTR_SORT):
+        currencies = sorted({item["currency"] for item in services})
+        key = _SORT_KEYS[sort]
+        if sort == "rate" and len(currencies) > 1:
+            services.sort(key=lambda item: (item["currency"], *key(item)))
+            response["sorted_within_currency"] = currencies
+        else:
+            services.sort(key=key)
+    return {"services": services, **response}
+
+
+_SORT_KEYS: Final[dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
     "rate": lambda item: (item["rate"], item["name"].casefold()),
     "name": lambda item: (item["name"].casefold(), item["rate"]),
     "min": lambda item: (item["min"], item["rate"]),
@@ -699,25 +611,6 @@ def _reauth_if_refused(
 
 
 @callback
-def _refresh_soon(coordinator: SmmPanelCoordinator) -> None:
-    """Poll again now, in the background, so balance and orders catch up.
-
-    Not `async_request_refresh`: its debouncer drops a request made while a
-    refresh is running, and that refresh may predate this action. After a
-    reload, the entry's live coordinator polls (or none, while unloaded).
-    """
-    entry = coordinator.config_entry
-    if entry.state is not ConfigEntryState.LOADED:
-        return
-    coordinator = entry.runtime_data
-    entry.async_create_task(
-        coordinator.hass,
-        coordinator.async_refresh(),
-        f"{DOMAIN} refresh after an action",
-    )
-
-
-@callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions, once for every account."""
     handlers: list[tuple[str, Any, vol.Schema, SupportsResponse]] = [
@@ -726,6 +619,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             _async_add_order,
             ADD_ORDER_SCHEMA,
             SupportsResponse.OPTIONAL,
+        ),
+        (
+            SERVICE_ESTIMATE_ORDER,
+            _async_estimate_order,
+            ESTIMATE_ORDER_SCHEMA,
+            SupportsResponse.ONLY,
         ),
         (
             SERVICE_LIST_SERVICES,

@@ -8,17 +8,19 @@ live coordinator (and the next save) sees it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+import time
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
+from homeassistant.util.ulid import ulid_now
 
 from .api import (
     MAX_ID,
@@ -231,20 +233,49 @@ def _stored_money(value: Any) -> Decimal:
 
 
 def _stored_time(value: Any) -> datetime:
-    moment = dt_util.parse_datetime(value) if isinstance(value, str) else None
+    """Read back a time; one written without a zone (by hand) is taken as UTC.
+
+    A naive time would make every comparison with "now" raise, and the entry
+    retry its setup forever.
+    """
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError("not a time")
+    moment = dt_util.parse_datetime(value)
+    if moment is None and (day := dt_util.parse_date(value)) is not None:
+        moment = datetime(day.year, day.month, day.day)
     if moment is None:
         raise ValueError("not a time")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=dt_util.UTC)
     return moment
+
+
+def _monotonic() -> float:
+    """Return the monotonic clock (a function, so tests can hold it still)."""
+    return time.monotonic()
+
+
+class PlacedStatus(StrEnum):
+    """Where an order placed through the integration stands."""
+
+    SENDING = "sending"  # reserved: the request is on its way, no reply yet
+    PLACED = "placed"  # the panel answered with the order's id
+    UNKNOWN = "unknown"  # no usable reply: it may exist and may be charged
+
+
+# Orders counted as costing nothing: the panel gave the money back.
+_REFUNDED_STATES: Final = frozenset({OrderState.CANCELED, OrderState.REFUNDED})
 
 
 @dataclass(frozen=True, slots=True)
 class PlacedOrder:
     """An order sent through the integration: when, what, and what it costs.
 
-    The spending limit counts `cost`: the panel's charge once known, the
-    estimate until then. `order_id` is None when the order's state is unknown
-    (no usable reply): it may have been charged, so it counts too.
-    `fingerprint` tells a repeat of the same order.
+    It is written to the ledger (reserved) before the request leaves, so the
+    spending limit, the duplicate guard and the balance check of the next call
+    see it whatever happens to the caller. `order_id` is None until the panel
+    answered, and stays None when no usable reply came (it may have been
+    charged, so it counts). `fingerprint` tells a repeat of the same order.
     """
 
     placed_at: datetime
@@ -252,11 +283,41 @@ class PlacedOrder:
     fingerprint: str
     order_id: int | None = None
     charge: Decimal | None = None
+    status: PlacedStatus = PlacedStatus.PLACED
+    order_state: OrderState | None = None
+    service_id: int | None = None
+    service_name: str | None = None
+    reservation: str = ""
+    # time.monotonic() when it was sent (after a restart: its best guess), so
+    # a jump of the wall clock never makes a recent order look old. Not stored.
+    sent_at: float = field(default=0.0, compare=False)
 
     @property
     def cost(self) -> Decimal:
-        """Return what this order costs, as far as is known."""
-        return self.estimate if self.charge is None else self.charge
+        """Return what this order costs, as far as is known.
+
+        Until the order is final, never less than the estimate: some panels
+        report a charge of 0 until an order starts. A canceled or refunded
+        order costs nothing (the panel gave the money back, even when it keeps
+        showing the first charge); a partial one costs its reported charge.
+        """
+        if self.order_state in _REFUNDED_STATES:
+            return Decimal(0)
+        if self.charge is None:
+            return self.estimate
+        if self.order_state is not None and self.order_state.is_final:
+            return self.charge
+        return max(self.estimate, self.charge)
+
+    def age_within(self, window: timedelta, now: datetime, mono_now: float) -> bool:
+        """Return True while either clock says the order is younger than `window`.
+
+        A forward jump of the wall clock (NTP, a wrong clock for one poll) moves
+        only one of them.
+        """
+        return now - self.placed_at <= window or mono_now - self.sent_at <= (
+            window.total_seconds()
+        )
 
     def as_storage(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
@@ -266,20 +327,40 @@ class PlacedOrder:
             "fingerprint": self.fingerprint,
             "order_id": self.order_id,
             "charge": None if self.charge is None else str(self.charge),
+            "status": self.status.value,
+            "order_state": None if self.order_state is None else self.order_state.value,
+            "service_id": self.service_id,
+            "service_name": self.service_name,
         }
 
     @classmethod
     def from_storage(cls, data: Any) -> PlacedOrder:
-        """Rebuild from `as_storage` output; ValueError or TypeError if unusable."""
+        """Rebuild from `as_storage` output; ValueError or TypeError if unusable.
+
+        Records written before the status existed are placed (with an id) or
+        unknown (without one).
+        """
         if not isinstance(data, Mapping):
             raise TypeError("not an object")
         charge = data.get("charge")
+        order_id = _stored_int(data.get("order_id"), minimum=1)
+        default_status = PlacedStatus.PLACED if order_id else PlacedStatus.UNKNOWN
+        order_state = data.get("order_state")
+        placed_at = _stored_time(data.get("placed_at"))
         return cls(
-            placed_at=_stored_time(data.get("placed_at")),
+            placed_at=placed_at,
             estimate=_stored_money(data.get("estimate")),
             fingerprint=str(_stored_text(data.get("fingerprint")) or ""),
-            order_id=_stored_int(data.get("order_id"), minimum=1),
+            order_id=order_id,
             charge=None if charge is None else _stored_money(charge),
+            status=PlacedStatus(data.get("status", default_status)),
+            order_state=None if order_state is None else OrderState(order_state),
+            service_id=_stored_int(data.get("service_id"), minimum=1),
+            service_name=_short(_stored_text(data.get("service_name"))),
+            reservation=ulid_now(),
+            # As old as the wall clock says, never older than the window.
+            sent_at=_monotonic()
+            - min(max((dt_util.utcnow() - placed_at).total_seconds(), 0), 86400 * 2),
         )
 
 
@@ -316,10 +397,12 @@ class OrderTracker:
         self._loaded = False
         self._removed = False
         self._listener: Callable[[], None] | None = None
-        # Held from the balance check to the end of the `add` request.
-        self.order_lock = asyncio.Lock()
-        self._placed: list[tuple[float, Decimal]] = []
+        # Orders whose estimate counts against the polled balance: sent after
+        # the balance was read ({reservation: (time.monotonic(), estimate)}).
+        self._placed: dict[str, tuple[float, Decimal]] = {}
         self._placed_orders: list[PlacedOrder] = []
+        # Orders that were on their way when Home Assistant last stopped.
+        self.interrupted: list[PlacedOrder] = []
         # The currency of the balance's long-term statistics: the first seen.
         self.statistics_currency: str | None = None
 
@@ -359,7 +442,14 @@ class OrderTracker:
                 bad_placed,
                 self._store.path,
             )
-        self._placed_orders = placed
+        # Sent, and Home Assistant stopped before the reply was recorded.
+        self.interrupted = [p for p in placed if p.status is PlacedStatus.SENDING]
+        self._placed_orders = [
+            replace(p, status=PlacedStatus.UNKNOWN)
+            if p.status is PlacedStatus.SENDING
+            else p
+            for p in placed
+        ]
         currency = data.get("statistics_currency")
         self.statistics_currency = currency if isinstance(currency, str) else None
         refills, bad_refills = _load_records(data.get("refills"), TrackedRefill)
@@ -393,9 +483,12 @@ class OrderTracker:
         """Save soon, and at the latest when Home Assistant writes its last data.
 
         For bookkeeping that may be cancelled before it could await a save.
+        The data is built now, on the event loop: the store calls its data
+        function in a worker thread, while the loop may change these records.
         """
         if not self._removed:
-            self._store.async_delay_save(self._data_to_save, 0)
+            data = self._data_to_save()
+            self._store.async_delay_save(lambda: data, 0)
 
     async def async_remove(self) -> None:
         """Delete the storage file (the config entry is being removed)."""
@@ -411,36 +504,79 @@ class OrderTracker:
     # --- the ledger of orders placed -----------------------------------------
 
     @callback
-    def record_order(self, placed: PlacedOrder, sent_at: float) -> None:
-        """Remember an order sent through the integration at `sent_at`.
+    def reserve(self, placed: PlacedOrder) -> PlacedOrder:
+        """Write an order to the ledger before its request leaves.
 
-        The record is saved with the rest (spending limit, duplicate guard);
-        its estimate also counts against the polled balance until a poll that
-        started after `sent_at` (time.monotonic()) has read the balance.
+        From now on it counts for the spending limit, the duplicate guard and
+        against the polled balance, until `settle` or `release`.
         """
+        placed = replace(
+            placed,
+            status=PlacedStatus.SENDING,
+            reservation=placed.reservation or ulid_now(),
+            sent_at=_monotonic(),
+        )
         self._placed_orders.append(placed)
-        self._placed.append((sent_at, placed.estimate))
+        self._placed[placed.reservation] = (placed.sent_at, placed.estimate)
+        return placed
+
+    @callback
+    def settle(
+        self, reservation: PlacedOrder, order_id: int | None
+    ) -> PlacedOrder | None:
+        """Record the panel's answer: the order's id, or None for "state unknown"."""
+        status = PlacedStatus.UNKNOWN if order_id is None else PlacedStatus.PLACED
+        for index, placed in enumerate(self._placed_orders):
+            if placed.reservation == reservation.reservation:
+                settled = replace(placed, status=status, order_id=order_id)
+                self._placed_orders[index] = settled
+                return settled
+        return None
+
+    @callback
+    def release(self, reservation: PlacedOrder) -> None:
+        """Take back a reservation: the panel surely placed nothing."""
+        self._placed_orders = [
+            p for p in self._placed_orders if p.reservation != reservation.reservation
+        ]
+        self._placed.pop(reservation.reservation, None)
+
+    def _in_window(self, moment: datetime) -> list[PlacedOrder]:
+        now = dt_util.utcnow()
+        window = now - moment
+        mono_now = _monotonic()
+        return [p for p in self._placed_orders if p.age_within(window, now, mono_now)]
 
     def spent_since(self, moment: datetime) -> Decimal:
-        """Return what the orders placed after `moment` cost."""
-        return sum(
-            (p.cost for p in self._placed_orders if p.placed_at > moment), Decimal(0)
-        )
+        """Return what the orders placed after `moment` cost.
+
+        An order counts while the wall clock or the monotonic clock says it is
+        recent: a jump of one of them cannot erase the spending record.
+        """
+        return sum((p.cost for p in self._in_window(moment)), Decimal(0))
 
     def find_repeat(self, fingerprint: str, moment: datetime) -> PlacedOrder | None:
         """Return the latest order like this one placed after `moment`, if any."""
         return next(
             (
                 placed
-                for placed in reversed(self._placed_orders)
-                if placed.fingerprint == fingerprint and placed.placed_at > moment
+                for placed in reversed(self._in_window(moment))
+                if placed.fingerprint == fingerprint
             ),
             None,
         )
 
     def forget_placed_before(self, moment: datetime) -> bool:
-        """Drop the records of orders placed before `moment`; True if any went."""
-        kept = [p for p in self._placed_orders if p.placed_at > moment]
+        """Drop the records both clocks say are older than `moment`; True if any went.
+
+        A reservation still on its way is never dropped.
+        """
+        recent = {p.reservation for p in self._in_window(moment)}
+        kept = [
+            p
+            for p in self._placed_orders
+            if p.reservation in recent or p.status is PlacedStatus.SENDING
+        ]
         dropped = len(kept) != len(self._placed_orders)
         self._placed_orders = kept
         return dropped
@@ -450,7 +586,7 @@ class OrderTracker:
         return sum(
             (
                 estimate
-                for sent_at, estimate in self._placed
+                for sent_at, estimate in self._placed.values()
                 if moment is None or sent_at > moment
             ),
             Decimal(0),
@@ -463,7 +599,9 @@ class OrderTracker:
         Called for the balance the coordinator keeps, never for one an action
         reads for itself: until the next poll, the kept balance is the older one.
         """
-        self._placed = [item for item in self._placed if item[0] > moment]
+        self._placed = {
+            key: item for key, item in self._placed.items() if item[0] > moment
+        }
 
     def active_order_ids(self) -> list[int]:
         """Return the ids of tracked orders that are still polled."""
@@ -510,15 +648,16 @@ class OrderTracker:
         changed, dirty = _apply_statuses(
             self._orders, statuses, lambda order, status: order.updated(status, now)
         )
-        # The panel's charge replaces the estimate in the spending record.
+        # The panel's charge and the order's state decide what it cost.
         for index, placed in enumerate(self._placed_orders):
             status = statuses.get(placed.order_id) if placed.order_id else None
-            if (
-                isinstance(status, OrderStatus)
-                and status.charge is not None
-                and status.charge != placed.charge
-            ):
-                self._placed_orders[index] = replace(placed, charge=status.charge)
+            if not isinstance(status, OrderStatus):
+                continue
+            charge = placed.charge if status.charge is None else status.charge
+            if (charge, status.state) != (placed.charge, placed.order_state):
+                self._placed_orders[index] = replace(
+                    placed, charge=charge, order_state=status.state
+                )
                 dirty = True
         return [OrderChange(new, old.state) for old, new in changed], dirty
 

@@ -299,6 +299,7 @@ async def test_list_services_unfiltered(hass: HomeAssistant) -> None:
         "refill": True,
         "cancel": True,
         "dripfeed": True,
+        "currency": "USD",
     }
 
 

@@ -100,6 +100,8 @@ async def test_dry_run_sends_nothing(
         "spending_limit": None,
         "within_spending_limit": None,
         "duplicate_of": None,
+        "balance": 100.0,
+        "balance_after": 90.4,
     }
     assert panel.count("add") == 0
     assert panel.orders == {}
