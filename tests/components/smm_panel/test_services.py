@@ -583,6 +583,7 @@ async def test_action_descriptions(hass: HomeAssistant) -> None:
 
     assert set(descriptions) == {
         "add_order",
+        "estimate_order",
         "order_status",
         "refill",
         "refill_status",
@@ -601,6 +602,14 @@ async def test_action_descriptions(hass: HomeAssistant) -> None:
     assert "runs" in add_order["fields"]["drip_feed"]["fields"]
     assert descriptions["order_status"]["response"] == {"optional": False}
     assert descriptions["add_order"]["response"] == {"optional": True}
+    # The dry run as an action of its own: it only answers, never sends.
+    assert descriptions["estimate_order"]["response"] == {"optional": False}
+    assert "dry_run" not in descriptions["estimate_order"]["fields"]
+    assert "allow_inexact_estimate" in add_order["fields"]
+    dry_run = translations[
+        f"component.{DOMAIN}.services.add_order.fields.dry_run.description"
+    ]
+    assert "placed and charged" in dry_run
 
 
 async def test_rejected_refill_fires_refill_rejected(
