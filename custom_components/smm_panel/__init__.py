@@ -11,6 +11,7 @@ from .account import create_client
 from .catalogue_watch import CatalogueWatcher
 from .const import CONF_API_URL, DOMAIN
 from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
+from .ordering import report_interrupted_orders
 from .services import async_setup_services
 from .tracking import async_get_tracker, async_remove_tracker
 
@@ -34,6 +35,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> 
     entry.async_on_unload(coordinator.async_shutdown_tracking)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    # Orders on their way when Home Assistant last stopped: their fate is unknown.
+    report_interrupted_orders(hass, coordinator.tracker, entry.title)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
