@@ -84,11 +84,30 @@ def _batches(ids: Iterable[int]) -> list[list[int]]:
     return [unique[i : i + BATCH_SIZE] for i in range(0, len(unique), BATCH_SIZE)]
 
 
+def _is_error(value: Any) -> bool:
+    """Return True when an `error` field holds an error.
+
+    Panels send `"error": null` (or "", false, 0) next to a good result: only
+    a non-blank text (or another non-empty value) is an error.
+    """
+    if isinstance(value, str):
+        return bool(value.strip())
+    return bool(value)
+
+
+def _error_of(value: Any) -> Any:
+    """Return the `error` field of a mapping when it holds an error, else None."""
+    if isinstance(value, Mapping):
+        error = value.get("error")
+        if _is_error(error):
+            return error
+    return None
+
+
 def _item_error(value: Any) -> ItemError | None:
     """Return the error of a bulk item value such as {"error": "..."}."""
-    if isinstance(value, Mapping) and "error" in value:
-        return ItemError(error_text(value["error"]))
-    return None
+    error = _error_of(value)
+    return None if error is None else ItemError(error_text(error))
 
 
 class _Wait:
@@ -382,8 +401,22 @@ class SmmPanelClient:
             raise SmmPanelInvalidResponseError(
                 f"The panel's reply is not JSON (HTTP {status})"
             ) from None
-        if isinstance(payload, Mapping) and "error" in payload:
-            error = self._panel_error(error_text(payload["error"]), headers)
+        panel_error = _error_of(payload)
+        if (
+            panel_error is not None
+            and placing
+            and isinstance(payload, Mapping)
+            and (order_id := parse_id(payload.get("order"))) is not None
+        ):
+            # The order was placed (and charged): never call it a refusal.
+            _LOGGER.warning(
+                "The panel placed order %s but also sent an error: %s",
+                order_id,
+                self._redact(error_text(panel_error)),
+            )
+            panel_error = None
+        if panel_error is not None:
+            error = self._panel_error(error_text(panel_error), headers)
             if status >= 500 and not isinstance(
                 error, SmmPanelAuthenticationError | SmmPanelConnectionError
             ):
