@@ -209,6 +209,8 @@ async def test_order_is_placed_tracked_and_completed(
             "spending_limit": None,
             "within_spending_limit": None,
             "duplicate_of": None,
+            "balance": 100.0,
+            "balance_after": 99.1,
         }
         assert await e2e_stack.sim_control(session, "GET", "orders") == []
 
