@@ -371,6 +371,7 @@ async def test_refill_cancel_status_and_services(
         "refill": True,
         "cancel": True,
         "dripfeed": True,
+        "currency": "USD",
     }
     refillable = await api.call_service(
         DOMAIN,
