@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -211,6 +212,95 @@ async def test_service_types(
     order = panel.orders[response["order"]]
     assert order.charge == pytest.approx(Decimal(str(charge)))
     assert {name: order.fields[name] for name in sent} == sent
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    "package_needs_quantity", [False, True], ids=["perfect-panel", "php-panel"]
+)
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        (6, {}),
+        (6, {"quantity": 1}),
+        (21, {"comments": "Nice\nGreat"}),
+        (21, {"comments": "Nice\nGreat", "quantity": 1}),
+    ],
+    ids=[
+        "package",
+        "package-quantity-1",
+        "comments-package",
+        "comments-package-quantity-1",
+    ],
+)
+async def test_package_order_on_both_dialects(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    package_needs_quantity: bool,
+    service: int,
+    data: dict[str, Any],
+) -> None:
+    """A Package order gets through with or without quantity on both panels.
+
+    A PHP reseller panel lists its packages with min = max = 1 and answers HTTP
+    400 "Missing required parameters" to an add without quantity; other panels
+    ignore it. The catalogue's one allowed quantity is sent, asked or not.
+    """
+    panel.dialect.package_needs_quantity = package_needs_quantity
+    response = await add_order(hass, service=service, link=LINK, **data)
+
+    assert response["order"] == FIRST_ORDER
+    [sent] = [request for request in panel.requests if request.action == "add"]
+    assert sent.params["quantity"] == "1"
+    catalogue_rate = panel.services[service].rate
+    assert response["estimated_charge"] == pytest.approx(float(catalogue_rate))
+    assert panel.orders[FIRST_ORDER].charge == catalogue_rate
+
+
+@pytest.mark.parametrize(
+    ("limits", "quantity", "message"),
+    [
+        (
+            (1, 1),
+            2,
+            r"Service 6 \(.*\) of type Package is sold as one package: leave out"
+            r" quantity, or give 1, the only quantity its catalogue entry allows",
+        ),
+        ((2, 2), 1, r"of type Package is sold as one package: .* or give 2, "),
+        (
+            (1, 10),
+            1,
+            r"Service 6 \(.*\) of type Package takes no quantity: leave it out",
+        ),
+    ],
+    ids=["not-the-one-allowed", "another-one-allowed", "no-single-quantity"],
+)
+async def test_package_quantity_the_catalogue_rules_out(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    limits: tuple[int, int],
+    quantity: int,
+    message: str,
+) -> None:
+    """A quantity the catalogue rules out for a package is refused, unsent.
+
+    Without min = max the catalogue names no quantity for the package, so none
+    is taken (the price is the rate, whatever a quantity would say).
+    """
+    low, high = limits
+    panel.services[6] = replace(panel.services[6], min=low, max=high)
+    await setup_integration(hass, mock_config_entry)
+
+    with pytest.raises(ServiceValidationError, match=message):
+        await add_order(hass, service=6, link=LINK, quantity=quantity)
+    assert panel.count("add") == 0
+    if low != high:
+        # Left out, the package is ordered without a quantity.
+        response = await add_order(hass, service=6, link=LINK)
+        [sent] = [request for request in panel.requests if request.action == "add"]
+        assert "quantity" not in sent.params
+        assert response["estimated_charge"] == pytest.approx(4.99)
 
 
 @pytest.mark.usefixtures("loaded_entry")
