@@ -374,6 +374,21 @@ def _ungroup(text: str) -> str | None:
     return f"{digits}.{fraction}" if fraction else digits
 
 
+def _grouped_money(value: Any) -> Decimal | None:
+    """Read money written with thousands separators, as PHP's number_format does.
+
+    "1,250.50000" is 1250.5; a comma that may be a decimal comma ("1,250",
+    "12,50") is not guessed: None.
+    """
+    if not isinstance(value, str) or "," not in value or "." not in value:
+        return None
+    try:
+        amount, _ = parse_balance_text(value)
+    except SmmPanelInvalidResponseError:
+        return None
+    return amount
+
+
 def _absent(value: Any) -> bool:
     """Return True for a field left out, null or blank."""
     return value is None or (isinstance(value, str) and not value.strip())
@@ -505,6 +520,8 @@ class OrderStatus:
         remains = _named(_parse_integer, data.get("remains"), "remains")
         start_count = _named(_parse_integer, data.get("start_count"), "start_count")
         charge = _named(_parse_money, data.get("charge"), "charge")
+        if charge is None:
+            charge = _grouped_money(data.get("charge"))
         if charge is not None and charge < 0:
             raise NumberRangeError("charge: an amount from the panel is negative")
         return cls(
