@@ -6,15 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import hashlib
 import ipaddress
-from typing import Any
+import math
+from typing import Any, Final
 from urllib.parse import urlsplit
 
-from homeassistant.config_entries import (
-    ConfigEntry,
-    ConfigFlow,
-    ConfigFlowResult,
-    OptionsFlow,
-)
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import CONF_API_KEY, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -50,6 +46,10 @@ from .errors import form_error
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT_SELECTOR = TextSelector()
+
+# The longest the form waits out a rate-limited panel (retries, Retry-After)
+# before saying when to try again: a person is watching a spinner.
+FORM_MAX_WAIT: Final = 10.0
 
 # URLs go into the form texts as placeholders: hassfest refuses a URL written
 # in a translation string.
@@ -87,7 +87,7 @@ def account_unique_id(api_url: str, api_key: str) -> str:
     return f"{account_host(api_url)}-{digest}"
 
 
-def account_title(api_url: str, entries: Iterable[ConfigEntry]) -> str:
+def account_title(api_url: str, entries: Iterable[SmmPanelConfigEntry]) -> str:
     """Return the host of a panel, numbered when other entries are on it."""
     host = panel_host(api_url)
     entries = list(entries)
@@ -106,7 +106,7 @@ def account_title(api_url: str, entries: Iterable[ConfigEntry]) -> str:
 
 
 @callback
-def retitle_key_ending(hass: HomeAssistant, entry: ConfigEntry) -> None:
+def retitle_key_ending(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> None:
     """Rename an entry an older version titled with the end of its key.
 
     Versions before 1.3 titled a second account on a host "host (…3210)":
@@ -116,7 +116,7 @@ def retitle_key_ending(hass: HomeAssistant, entry: ConfigEntry) -> None:
     host = panel_host(entry.data[CONF_API_URL])
     if entry.title != f"{host} (\u2026{str(entry.data[CONF_API_KEY])[-4:]})":
         return
-    others = [
+    others: list[SmmPanelConfigEntry] = [
         other
         for other in hass.config_entries.async_entries(DOMAIN)
         if other.entry_id != entry.entry_id
@@ -177,7 +177,9 @@ async def _async_check_account(
     into `placeholders` for the error text to show.
     """
     try:
-        await create_client(hass, api_url, api_key).async_get_balance()
+        await create_client(hass, api_url, api_key).async_get_balance(
+            max_wait=FORM_MAX_WAIT
+        )
     except SmmPanelError as err:
         error, words = form_error(err)
         placeholders.update(words)
@@ -389,18 +391,28 @@ class NumberOption:
     key: str
     default: float
     kind: type[int] | type[float]
-    maximum: float | None = None
+    maximum: int | None = None
 
     def selector_config(self) -> NumberSelectorConfig:
-        """Return the form field: a box from 0 (to the maximum), whole or not."""
-        config = NumberSelectorConfig(
-            min=0,
-            step=1 if self.kind is int else "any",
-            mode=NumberSelectorMode.BOX,
+        """Return the form field: a box, whole numbers or not.
+
+        No min or max: the selector would refuse a value out of range with an
+        untranslated "Value 721.0 is too large"; `error` says it in words.
+        """
+        return NumberSelectorConfig(
+            step=1 if self.kind is int else "any", mode=NumberSelectorMode.BOX
         )
-        if self.maximum is not None:
-            config["max"] = self.maximum
-        return config
+
+    def error(self, value: float) -> str | None:
+        """Return the form error of a value out of range (`<key>_range`), or None."""
+        if (
+            not math.isfinite(value)
+            or value < 0
+            or (self.maximum is not None and value > self.maximum)
+            or (self.kind is int and not value.is_integer())
+        ):
+            return f"{self.key}_range"
+        return None
 
 
 OPTIONS: tuple[NumberOption, ...] = (
@@ -426,14 +438,19 @@ class SmmPanelOptionsFlow(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Show and save the options; a value out of range is said in words."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    option.key: option.kind(user_input[option.key])
-                    for option in OPTIONS
-                }
-            )
+            for option in OPTIONS:
+                if error := option.error(float(user_input[option.key])):
+                    errors[option.key] = error
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        option.key: option.kind(user_input[option.key])
+                        for option in OPTIONS
+                    }
+                )
         options = self.config_entry.options
         schema = vol.Schema(
             {
@@ -443,4 +460,13 @@ class SmmPanelOptionsFlow(OptionsFlow):
                 for option in OPTIONS
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(
+            step_id="init",
+            # What was typed stays in the form next to its error.
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders={
+                "max_retention_hours": str(MAX_RETENTION_HOURS),
+                "max_duplicate_window": str(MAX_DUPLICATE_WINDOW),
+            },
+        )

@@ -20,6 +20,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -606,24 +607,68 @@ async def test_polling_stays_every_five_minutes(
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "words"),
     [
-        (CONF_LOW_BALANCE_THRESHOLD, -1),
-        (CONF_RETENTION_HOURS, -1),
-        (CONF_RETENTION_HOURS, 721),
-        ("scan_interval", 1),
+        (CONF_LOW_BALANCE_THRESHOLD, -1, "Enter 0 or more"),
+        (CONF_RETENTION_HOURS, -1, "hours from 0 to 720."),
+        (CONF_RETENTION_HOURS, 721, "hours from 0 to 720."),
+        (CONF_RETENTION_HOURS, 12.5, "whole number of hours"),
+        (CONF_SPENDING_LIMIT, -5, "Enter 0 or more"),
+        (CONF_SPENDING_LIMIT, "nan", "Enter 0 or more"),
+        (CONF_DUPLICATE_WINDOW, 1441, "minutes from 0 to 1440 "),
     ],
-    ids=["threshold_negative", "retention_negative", "retention_too_long", "interval"],
+    ids=[
+        "threshold_negative",
+        "retention_negative",
+        "retention_too_long",
+        "retention_fraction",
+        "limit_negative",
+        "limit_nan",
+        "window_too_long",
+    ],
 )
-async def test_options_flow_rejects_out_of_range(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, field: str, value: int
+async def test_options_flow_refuses_out_of_range_in_words(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    field: str,
+    value: Any,
+    words: str,
 ) -> None:
-    """Values outside the allowed ranges, or unknown options, are refused."""
+    """19.4: a translated error on the field, whole numbers in it; input kept."""
     options = {CONF_LOW_BALANCE_THRESHOLD: 5, CONF_RETENTION_HOURS: 24, field: value}
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], options
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert list(result["errors"]) == [field]
+    texts = await async_get_translations(hass, "en", "options", [DOMAIN])
+    text = texts[f"component.{DOMAIN}.options.error.{result['errors'][field]}"]
+    shown = text.format(**result["description_placeholders"])
+    assert words in shown
+    assert ".0" not in shown
+    assert str(float(_suggested(result)[field])) == str(float(value))
+    assert mock_config_entry.options == {}
+
+
+async def test_options_flow_refuses_unknown_options(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An option the form does not have (the old polling interval) is refused."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(result["flow_id"], options)
+        await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {
+                CONF_LOW_BALANCE_THRESHOLD: 5,
+                CONF_RETENTION_HOURS: 24,
+                "scan_interval": 1,
+            },
+        )
     assert mock_config_entry.options == {}
 
 
