@@ -203,8 +203,10 @@ async def test_order_sent_when_home_assistant_stopped_is_reported_and_counted(
     hass_storage: dict[str, Any],
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Also: a reservation left "sending" by a stop: repair issue, still counted."""
+    freezer.move_to("2026-12-04T13:00:00+00:00")  # an hour after it was sent
     entry = with_options(mock_config_entry, **{CONF_SPENDING_LIMIT: 1.0})
     seed_storage(
         hass_storage,
