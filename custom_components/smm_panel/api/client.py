@@ -292,17 +292,14 @@ class SmmPanelClient:
         text = URL_IN_TEXT.sub(lambda match: redact_url(match.group()), text)
         return self._redactor.text(text)
 
-    def _shown_status(self, status: OrderStatus) -> OrderStatus:
-        """Clear an order's status text of key fragments (the key is gone already)."""
+    def _shown_status[_S: (OrderStatus, RefillStatus)](self, status: _S) -> _S:
+        """Clear a status text of key fragments (the whole key is gone already)."""
         if status.raw_status is None:
             return status
         return replace(status, raw_status=self._redactor.text(status.raw_status))
 
     def _refill_status(self, refill_id: int, raw: Any) -> RefillStatus:
-        status = RefillStatus.from_raw(refill_id, raw)
-        if status.raw_status is None:
-            return status
-        return replace(status, raw_status=self._redactor.text(status.raw_status))
+        return self._shown_status(RefillStatus.from_raw(refill_id, raw))
 
     async def _post(
         self,

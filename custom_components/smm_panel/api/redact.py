@@ -109,10 +109,10 @@ def _escape_patterns(char: str) -> list[str]:
 class Redactor:
     """Hides secrets in texts from a panel or the network.
 
-    `text` replaces every secret, then every run of MIN_FRAGMENT or more of
-    its characters; `shown` does it to a text that is then cut short (the cut
-    comes last, so it cannot leave part of a secret); `payload` does it to
-    every string of a decoded reply.
+    `payload` replaces every secret in every string of a decoded reply, before
+    any field is read or cut short (so a cut cannot leave part of one); `text`
+    does it to one text, and also replaces every run of MIN_FRAGMENT or more
+    of a secret's characters (a panel that cut its own echo leaves one).
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -139,17 +139,7 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """Return `text` without any secret or run of MIN_FRAGMENT of its characters."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return self._without_fragments(text)
-
-    def shown(self, text: str, limit: int) -> str:
-        """Return `text` redacted, then cut to `limit` characters (with "…")."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        if len(text) > limit:
-            text = text[:limit] + "\u2026"
-        return self._without_fragments(text)
+        return self._without_fragments(self._replace(text))
 
     def _without_fragments(self, text: str) -> str:
         """Replace every run of a secret's characters of MIN_FRAGMENT or more."""
@@ -182,7 +172,7 @@ class Redactor:
         Changes lists and objects in place; iterative, so a deep reply cannot
         exhaust the stack. Only the whole secret is looked for here (a reply
         may hold thousands of strings); texts that are shown go through
-        `text` or `shown` as well.
+        `text` as well.
         """
         if isinstance(payload, str):
             return self._replace(payload)
