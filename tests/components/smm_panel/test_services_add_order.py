@@ -396,8 +396,9 @@ async def test_list_field_is_sent_newline_separated(
                 "posts": 1,
                 "delay": 0,
             },
-            r"min \(200\) and max \(100\) must be within this service's limits"
-            r" \(50 to 10000\), with min not above max",
+            r'"Minimum per post" \(200\) and "Maximum per post" \(100\) must be'
+            r" within this service's limits \(50 to 10000\), with the minimum not"
+            " above the maximum",
         ),
         (
             {
@@ -408,16 +409,16 @@ async def test_list_field_is_sent_newline_separated(
                 "posts": 1,
                 "delay": 0,
             },
-            r"min \(10\) and max \(100\) must be within",
+            r'"Minimum per post" \(10\) and "Maximum per post" \(100\) must be within',
         ),
         (
             {"service": 2, "link": LINK, "quantity": 100, "runs": 2, "interval": 5},
-            r"Service 2 \(Instagram Likes\) has no drip-feed: leave out runs and"
-            " interval",
+            r"Service 2 \(Instagram Likes\) has no drip-feed: leave out \"Runs\" and"
+            ' "Interval"',
         ),
         (
             {"service": 1, "link": LINK, "quantity": 100, "runs": 2},
-            "Drip-feed needs both runs and interval",
+            'Drip-feed needs both "Runs" and "Interval"',
         ),
         (
             {
@@ -540,7 +541,8 @@ async def test_panel_rejections_carry_the_panel_message(
         match="The panel says the balance is too low: Not enough funds on balance",
     ) as err:
         await add_order(hass, service=1, link=LINK, quantity=1000)
-    assert not isinstance(err.value, ServiceValidationError)
+    # The panel refused what was asked: the caller's to correct (issue 20 item 2).
+    assert isinstance(err.value, ServiceValidationError)
 
     panel.set_balance(Decimal(100))
     await add_order(hass, service=1, link=LINK, quantity=1000)
