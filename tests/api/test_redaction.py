@@ -207,7 +207,7 @@ async def test_service_names_are_redacted(
 
 @pytest.mark.parametrize(
     "currency",
-    [API_KEY, f"USD {API_KEY}", "ABCDEFGHI", "US$", "12", "U S D", "USD\u200b"],
+    [API_KEY, f"USD {API_KEY}", "ABCDEFGHI", "12", "U S D", "USD\u200b", "U.", "$5"],
 )
 async def test_a_currency_that_is_not_a_short_code_makes_the_balance_unusable(
     fixed_panel: FixedPanel, fixed_client: SmmPanelClient, currency: str
@@ -229,6 +229,10 @@ async def test_a_currency_that_is_not_a_short_code_makes_the_balance_unusable(
         (" eur ", "eur"),
         ("R", "R"),
         ("USDTTRON", "USDTTRON"),
+        ("€", "€"),
+        ("US$", "US$"),
+        ("ريال", "ريال"),
+        ("ر.س", "ر.س"),
         (None, "USD"),
     ],
 )

@@ -252,16 +252,28 @@ def short_repr(value: Any) -> str:
     return _REPR.repr(value)
 
 
-def currency_code(value: Any) -> str | None:
-    """Return a currency code: 1 to 8 letters ("USD", "usdt"); None otherwise.
+def _currency_char(char: str) -> bool:
+    """Return True for a letter (any script) or a currency sign ("€", "﷼")."""
+    return char.isalpha() or unicodedata.category(char) == "Sc"
 
-    Anything else (a sentence, digits, symbols, an echo of the request) is
-    not a currency: it would become a sensor's unit.
+
+def currency_code(value: Any) -> str | None:
+    """Return a currency code or sign; None otherwise.
+
+    1 to 8 letters of any script or currency signs ("USD", "usdt", "€",
+    "ريال"), with dots between them ("ر.س"). Anything else (a sentence,
+    digits, spaces, invisible characters, an echo of the request) is not a
+    currency: it would become a sensor's unit.
     """
     if not isinstance(value, str):
         return None
     text = value.strip()
-    return text if 1 <= len(text) <= MAX_CURRENCY and text.isalpha() else None
+    if not 1 <= len(text) <= MAX_CURRENCY:
+        return None
+    parts = text.split(".")
+    if all(part and all(_currency_char(char) for char in part) for part in parts):
+        return text
+    return None
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
