@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import aiohttp
 
+from .catalogue import CatalogueItems, CatalogueParser
 from .exceptions import (
     SmmPanelAuthenticationError,
     SmmPanelConnectionError,
@@ -36,7 +37,6 @@ from .incremental_json import (
 from .models import (
     Balance,
     CancelResult,
-    CatalogueItem,
     ItemError,
     NumberRangeError,
     OrderRequest,
@@ -607,19 +607,18 @@ class SmmPanelClient:
 
     async def async_get_catalogue(
         self, *, max_wait: float | None = None
-    ) -> list[CatalogueItem]:
+    ) -> CatalogueItems:
         """Return the catalogue; entries without a readable price are skipped.
 
         The reply is decoded and its entries parsed in a worker thread, in
-        small steps (a catalogue may hold 150 000 services, 20 MB); equal
-        types, categories, rates and limits share one object.
+        small steps (a catalogue may hold 150 000 services, 20 MB), into
+        compact rows (see CatalogueItems).
         """
-        payload = await self._read(
-            "services", _Wait(max_wait), element=CatalogueItem.parser()
-        )
+        parser = CatalogueParser()
+        payload = await self._read("services", _Wait(max_wait), element=parser)
         if not isinstance(payload, list):
             raise SmmPanelInvalidResponseError("Services reply is not a list")
-        return payload
+        return CatalogueItems(payload, parser.rates)
 
     # --- orders ----------------------------------------------------------
 

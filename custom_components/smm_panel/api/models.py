@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import partial
 import math
 import re
 import reprlib
@@ -487,11 +486,6 @@ class CatalogueItem:
             cancel=parse_bool(data.get("cancel", False)),
             dripfeed=parse_bool(data.get("dripfeed", False)),
         )
-
-    @classmethod
-    def parser(cls) -> Callable[[Any], CatalogueItem | None]:
-        """Return `from_json` for the entries of one catalogue (values shared)."""
-        return partial(cls.from_json, shared=SharedValues())
 
     def estimate_charge(self, quantity: int) -> Decimal:
         """Return the price of `quantity` units (rate is per 1000)."""
