@@ -22,8 +22,14 @@ reachable from the coordinator's catalogue and the catalogue watcher, counted
 once) and, under tracemalloc in a separate pass, the peak of memory allocated
 while a changed catalogue is fetched.
 
+Python's cyclic garbage collector is measured too: a collection of the oldest
+generation visits every tracked object of the process holding the GIL, so a
+step that leaves many new long-lived objects behind causes a long stall.
+
 Options: `--services N` (default 150 000), `--out FILE` (the figures as JSON),
-`--baseline FILE` (figures of an earlier run, printed side by side).
+`--baseline FILE` (figures of an earlier run, printed side by side),
+`--trace-stalls SECONDS` (print every thread's stack to stderr whenever the
+loop stalls longer than that: where a stall comes from).
 """
 
 from __future__ import annotations
@@ -31,13 +37,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
+import faulthandler
 import gc
 import json
 import multiprocessing
 from multiprocessing.connection import Connection
 import os
 from pathlib import Path
+import subprocess
 import sys
 import tempfile
 import time
@@ -189,9 +197,14 @@ class StallMeter:
         self.over += late > STALL
 
     async def _tick(self) -> None:
+        trace = os.environ.get("SMM_BENCH_TRACE_STALLS")
         while True:
             self._asked = time.perf_counter()
+            if trace:  # every thread's stack when the loop stalls (stderr)
+                faulthandler.dump_traceback_later(TICK + float(trace))
             await asyncio.sleep(TICK)
+            if trace:
+                faulthandler.cancel_dump_traceback_later()
             self._note(time.perf_counter() - self._asked - TICK)
 
     @asynccontextmanager
@@ -202,10 +215,51 @@ class StallMeter:
             yield self
         finally:
             self._task.cancel()
-            try:
+            with suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
+
+
+class CollectorMeter:
+    """Records the longest run of Python's cyclic garbage collector.
+
+    A collection of the oldest generation visits every tracked object of the
+    process, holding the GIL: it stalls the loop, whichever thread runs it.
+    """
+
+    def __init__(self) -> None:
+        """Create a meter; `running` installs it."""
+        self.worst = 0.0
+        self.full = 0
+        self._started = 0.0
+
+    def reset(self) -> None:
+        """Forget what was measured."""
+        self.worst, self.full = 0.0, 0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        self.worst = max(self.worst, time.perf_counter() - self._started)
+        self.full += info["generation"] == 2
+
+    @contextmanager
+    def running(self) -> Iterator[CollectorMeter]:
+        """Measure collections in the block."""
+        gc.callbacks.append(self._callback)
+        try:
+            yield self
+        finally:
+            gc.callbacks.remove(self._callback)
+
+
+def _busy(seconds: float) -> int:
+    """Run plain Python code for `seconds` (in a worker thread)."""
+    end = time.perf_counter() + seconds
+    total = 0
+    while time.perf_counter() < end:
+        total += sum(range(1000))
+    return total
 
 
 def _deep_size(*roots: object) -> int:
@@ -214,15 +268,13 @@ def _deep_size(*roots: object) -> int:
     Stops at what an account shares with the rest of Home Assistant: modules,
     classes, functions, Home Assistant itself and storage helpers.
     """
-    from homeassistant.core import HomeAssistant as Hass  # noqa: PLC0415
-
     skip = (
         type,
         types.ModuleType,
         types.FunctionType,
         types.BuiltinFunctionType,
         types.MethodType,
-        Hass,
+        HomeAssistant,
         storage.Store,
     )
     seen: set[int] = set()
@@ -290,11 +342,13 @@ async def test_big_catalogue(
     entry.add_to_hass(hass)
     steps: dict[str, dict[str, Any]] = {}
     meter = StallMeter()
+    collector = CollectorMeter()
 
     async def measure(name: str, step: Callable[[], Awaitable[Any]]) -> Any:
         events.clear()
         await hass.async_block_till_done()
         meter.reset()
+        collector.reset()
         start = time.perf_counter()
         result = await step()
         await hass.async_block_till_done()
@@ -303,6 +357,8 @@ async def test_big_catalogue(
             "wall_s": time.perf_counter() - start,
             "worst_stall_s": meter.worst,
             "stalls_over_100ms": meter.over,
+            "longest_gc_s": collector.worst,
+            "full_gcs": collector.full,
         }
         if events:
             data = events[-1].data
@@ -313,6 +369,9 @@ async def test_big_catalogue(
         steps[name] = figures
         return result
 
+    async def idle() -> None:
+        await asyncio.sleep(3)
+
     async def list_services(**data: Any) -> int:
         response = await hass.services.async_call(
             DOMAIN, "list_services", data, blocking=True, return_response=True
@@ -320,8 +379,15 @@ async def test_big_catalogue(
         assert response is not None
         return len(response["services"])  # type: ignore[arg-type]
 
-    with real_storage(hass, tmp_path):
+    with real_storage(hass, tmp_path), collector.running():
         async with meter.running():
+            # For comparison: what the machine's own load does to the ticker,
+            # and any work in a worker thread (the GIL changes hands).
+            await measure("reference: nothing, 3 s", idle)
+            await measure(
+                "reference: plain Python in a worker thread, 3 s",
+                lambda: hass.async_add_executor_job(_busy, 3),
+            )
             assert await measure(
                 "first fetch (entry setup)",
                 lambda: hass.config_entries.async_setup(entry.entry_id),
@@ -388,11 +454,12 @@ def _table(runs: dict[str, dict[str, Any]]) -> str:
     lines = [
         "| step | "
         + " | ".join(
-            f"{label}: longest stall | {label}: wall | {label}: event"
+            f"{label}: longest stall | {label}: full GCs | {label}: wall | "
+            f"{label}: event"
             for label in labels
         )
         + " |",
-        "|---|" + "---:|---:|---:|" * len(labels),
+        "|---|" + "---:|---:|---:|---:|" * len(labels),
     ]
     steps = next(iter(runs.values()))["steps"]
     for step in steps:
@@ -402,10 +469,12 @@ def _table(runs: dict[str, dict[str, Any]]) -> str:
             stall = step_figures.get("worst_stall_s")
             wall = step_figures.get("wall_s")
             event = step_figures.get("event_bytes")
+            full = step_figures.get("full_gcs")
             cells += [
-                "–" if stall is None else f"{stall * 1000:.0f} ms",
-                "–" if wall is None else f"{wall:.2f} s",
-                "–" if event is None else f"{event / 1024:.1f} KiB",
+                "-" if stall is None else f"{stall * 1000:.0f} ms",
+                "-" if full is None else str(full),
+                "-" if wall is None else f"{wall:.2f} s",
+                "-" if event is None else f"{event / 1024:.1f} KiB",
             ]
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
     for key, name in (
@@ -414,7 +483,7 @@ def _table(runs: dict[str, dict[str, Any]]) -> str:
     ):
         cells = []
         for figures in runs.values():
-            cells += [f"{figures[key]:.1f}", "", ""]
+            cells += [f"{figures[key]:.1f}", "", "", ""]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -426,11 +495,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--baseline", type=Path)
     parser.add_argument("--label", default="now")
+    parser.add_argument("--trace-stalls", type=float)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         out = args.out or Path(folder) / "figures.json"
         env = {**os.environ, "SMM_BENCH_OUT": str(out)}
         env["SMM_BENCH_SERVICES"] = str(args.services)
+        if args.trace_stalls:
+            env["SMM_BENCH_TRACE_STALLS"] = str(args.trace_stalls)
         cmd = [
             sys.executable,
             "-m",
@@ -443,8 +515,6 @@ def main() -> int:
             "no:cacheprovider",
         ]
         root = Path(__file__).resolve().parents[2]
-        import subprocess  # noqa: PLC0415
-
         if subprocess.run(cmd, cwd=root, env=env, check=False).returncode:
             return 1
         figures = json.loads(out.read_text())
