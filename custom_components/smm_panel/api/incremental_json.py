@@ -64,7 +64,8 @@ def nesting_exceeds(value: Any, limit: int) -> bool:
 def text_of(raw: bytes, charset: str) -> str:
     """Decode a reply's bytes (an unknown charset is read as UTF-8), in chunks."""
     try:
-        b"".decode(charset)  # LookupError for an unknown or a non-text codec
+        # LookupError for an unknown codec or one that is not a text encoding
+        b" ".decode(charset, errors="replace")
         decoder = codecs.getincrementaldecoder(charset)(errors="replace")
     except LookupError:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
