@@ -12,11 +12,9 @@ figures are in tests/bench/bench_catalogue.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from decimal import Decimal
 import gc
 import json
-import threading
 from typing import Any
 
 import pytest
@@ -37,7 +35,8 @@ from custom_components.smm_panel.api.incremental_json import (
     text_of,
 )
 from simulator import PanelSimulator, SimulatorServer
-from tests.loopback import API_KEY, PATIENT
+from tests.loop_witness import LoopWitness
+from tests.loopback import API_KEY
 
 from .conftest import ClientFactory, FixedPanel
 
@@ -62,41 +61,6 @@ def _services(count: int, **extra: Any) -> list[dict[str, Any]]:
     ]
 
 
-class LoopWitness:
-    """Proves the event loop ran while a worker thread was at a given point.
-
-    `check()`, called from the worker, asks the loop to run a callback and
-    waits for it. Had the work run on the loop itself, the callback could not
-    run until it ended: the wait would give up (after PATIENT seconds, only
-    on failure) and `ran` would stay False.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Watch `loop`."""
-        self._loop = loop
-        self._event = threading.Event()
-        self.checked = False
-        self.ran = False
-
-    def check(self) -> None:
-        """From the work: did the loop run a callback meanwhile? (Once.)"""
-        if self.checked:
-            return
-        self.checked = True
-        self._loop.call_soon_threadsafe(self._event.set)
-        self.ran = self._event.wait(PATIENT)
-
-
-def _witnessing(
-    witness: LoopWitness, function: Callable[..., Any]
-) -> Callable[..., Any]:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        witness.check()
-        return function(*args, **kwargs)
-
-    return wrapper
-
-
 # --- the event loop runs while a large reply is decoded and parsed -------------------
 
 
@@ -109,7 +73,7 @@ async def test_the_loop_runs_while_a_catalogue_is_parsed(
     fixed_panel.reply(_services(3))
     witness = LoopWitness(asyncio.get_running_loop())
     monkeypatch.setattr(
-        CatalogueItem, "from_json", _witnessing(witness, CatalogueItem.from_json)
+        CatalogueItem, "from_json", witness.witnessing(CatalogueItem.from_json)
     )
 
     services = await fixed_client.async_get_catalogue()
@@ -136,7 +100,7 @@ async def test_the_loop_runs_while_a_large_reply_is_decoded(
     decoder = json.JSONDecoder()
 
     class Spy:
-        raw_decode = staticmethod(_witnessing(witness, decoder.raw_decode))
+        raw_decode = staticmethod(witness.witnessing(decoder.raw_decode))
 
     monkeypatch.setattr(incremental_json, "_DECODER", Spy())
 
