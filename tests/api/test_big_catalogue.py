@@ -235,6 +235,7 @@ def test_text_of_keeps_characters_cut_between_chunks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A character whose bytes fall in two chunks is decoded whole."""
+    assert text_of([b"h\xc3", b"\xa9llo \xf0\x9f", b"\x98\x80"], "utf-8") == "héllo 😀"
     monkeypatch.setattr(incremental_json, "_TEXT_CHUNK_BYTES", 1)
     assert text_of("héllo → خدمة 😀".encode(), "utf-8") == "héllo → خدمة 😀"
 

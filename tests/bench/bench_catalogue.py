@@ -461,7 +461,7 @@ def _table(runs: dict[str, dict[str, Any]]) -> str:
         + " |",
         "|---|" + "---:|---:|---:|---:|" * len(labels),
     ]
-    steps = next(iter(runs.values()))["steps"]
+    steps = list(dict.fromkeys(s for f in reversed(runs.values()) for s in f["steps"]))
     for step in steps:
         cells = []
         for figures in runs.values():

@@ -318,21 +318,25 @@ class SmmPanelClient:
         """
         await self._budget.acquire(wait)
         try:
-            status, headers, raw, charset = await self._send(action, fields)
+            status, headers, body, charset = await self._send(action, fields)
         finally:
             self._budget.release()
-        if element is None and len(raw) <= LARGE_REPLY_BYTES:
-            reply = _Reply(text_of(raw, charset))
+        if element is None and sum(map(len, body)) <= LARGE_REPLY_BYTES:
+            reply = _Reply(text_of(body, charset))
         else:
             reply = await asyncio.get_running_loop().run_in_executor(
-                None, _Reply.decoded, raw, charset, element
+                None, _Reply.decoded, body, charset, element
             )
         return self._decode(status, headers, reply, placing=placing)
 
     async def _send(
         self, action: str, fields: Mapping[str, str]
-    ) -> tuple[int, Mapping[str, str], bytes, str]:
-        """Send one request; return the status, headers, (bounded) body and charset."""
+    ) -> tuple[int, Mapping[str, str], list[bytes], str]:
+        """Send one request; return the status, headers, (bounded) body and charset.
+
+        The body comes in the chunks it was read in: joined, a 20 MB reply would
+        be copied on the event loop.
+        """
         data = {"key": self._api_key, "action": action, **fields}
         _LOGGER.debug("Sending %s request to %s", action, self._shown_url)
         try:
@@ -346,7 +350,7 @@ class SmmPanelClient:
                         for name in ("Retry-After", "Location")
                         if name in response.headers
                     }
-                    raw = await self._read_body(response)
+                    body = await self._read_body(response)
                     charset = response.charset or "utf-8"
         except TimeoutError as err:
             raise SmmPanelTimeoutError(
@@ -365,10 +369,11 @@ class SmmPanelClient:
                 # The original names a secret (the URL's): do not chain it.
                 raise error from None
             raise error from err
-        _LOGGER.debug("Reply to %s: HTTP %s, %d bytes", action, status, len(raw))
-        return status, headers, raw, charset
+        size = sum(map(len, body))
+        _LOGGER.debug("Reply to %s: HTTP %s, %d bytes", action, status, size)
+        return status, headers, body, charset
 
-    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read_body(self, response: aiohttp.ClientResponse) -> list[bytes]:
         """Read the reply, refusing one larger than `max_reply_bytes`."""
         limit = self._max_reply_bytes
         too_large = SmmPanelInvalidResponseError(
@@ -383,7 +388,7 @@ class SmmPanelClient:
             if size > limit:
                 raise too_large
             chunks.append(chunk)
-        return b"".join(chunks)
+        return chunks
 
     def _decode(
         self, status: int, headers: Mapping[str, str], reply: _Reply, *, placing: bool
@@ -804,12 +809,12 @@ class _Reply:
 
     @classmethod
     def decoded(
-        cls, raw: bytes, charset: str, element: ElementConverter | None
+        cls, body: list[bytes], charset: str, element: ElementConverter | None
     ) -> _Reply:
         """Decode a reply in small steps (in a worker thread); never raises."""
         try:
             payload = decode_incrementally(
-                text_of(raw, charset), MAX_JSON_DEPTH, element
+                text_of(body, charset), MAX_JSON_DEPTH, element
             )
         except (ValueError, RecursionError):
             return cls("")  # not JSON: `payload` raises

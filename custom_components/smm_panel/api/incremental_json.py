@@ -61,18 +61,23 @@ def nesting_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def text_of(raw: bytes, charset: str) -> str:
-    """Decode a reply's bytes (an unknown charset is read as UTF-8), in chunks."""
+def text_of(body: bytes | Iterable[bytes], charset: str) -> str:
+    """Decode a reply's bytes (an unknown charset is read as UTF-8), in chunks.
+
+    `body` may come as the chunks it was read in.
+    """
     try:
         # LookupError for an unknown codec or one that is not a text encoding
         b" ".decode(charset, errors="replace")
         decoder = codecs.getincrementaldecoder(charset)(errors="replace")
     except LookupError:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    view = memoryview(raw)
+    chunks = [body] if isinstance(body, bytes) else body
     parts = [
         decoder.decode(view[start : start + _TEXT_CHUNK_BYTES])
-        for start in range(0, len(raw), _TEXT_CHUNK_BYTES)
+        for chunk in chunks
+        for view in (memoryview(chunk),)
+        for start in range(0, len(chunk), _TEXT_CHUNK_BYTES)
     ]
     parts.append(decoder.decode(b"", final=True))
     return "".join(parts)
