@@ -26,7 +26,9 @@ Python's cyclic garbage collector is measured too: a collection of the oldest
 generation visits every tracked object of the process holding the GIL, so a
 step that leaves many new long-lived objects behind causes a long stall.
 
-Options: `--services N` (default 150 000), `--out FILE` (the figures as JSON),
+Options: `--services N` (default 150 000), `--repeat N` (runs; the table
+shows medians, and each step's longest stall of all runs in brackets: the
+machine's own load varies), `--out FILE` (the figures as JSON),
 `--baseline FILE` (figures of an earlier run, printed side by side),
 `--trace-stalls SECONDS` (print every thread's stack to stderr whenever the
 loop stalls longer than that: where a stall comes from).
@@ -45,6 +47,7 @@ import multiprocessing
 from multiprocessing.connection import Connection
 import os
 from pathlib import Path
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -448,8 +451,30 @@ async def test_big_catalogue(
 # --- running it ---------------------------------------------------------------------
 
 
+def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the figures of repeated runs: medians, and each step's worst stall."""
+    combined: dict[str, Any] = {**runs[-1], "runs": len(runs), "steps": {}}
+    for step in runs[-1]["steps"]:
+        figures = [run["steps"][step] for run in runs]
+        combined["steps"][step] = {
+            **figures[-1],
+            **{
+                key: statistics.median(f[key] for f in figures)
+                for key in ("wall_s", "worst_stall_s", "full_gcs")
+            },
+            "worst_stall_max_s": max(f["worst_stall_s"] for f in figures),
+        }
+    for key in ("kept_mib", "peak_mib"):
+        combined[key] = statistics.median(run[key] for run in runs)
+    return combined
+
+
 def _table(runs: dict[str, dict[str, Any]]) -> str:
-    """Return the figures of one or more runs as a markdown table."""
+    """Return the figures of one or more runs as a markdown table.
+
+    For repeated runs: the median of the longest stalls (and the longest of
+    all in brackets), the median wall time and number of full collections.
+    """
     labels = list(runs)
     lines = [
         "| step | "
@@ -467,12 +492,16 @@ def _table(runs: dict[str, dict[str, Any]]) -> str:
         for figures in runs.values():
             step_figures = figures["steps"].get(step, {})
             stall = step_figures.get("worst_stall_s")
+            most = step_figures.get("worst_stall_max_s")
             wall = step_figures.get("wall_s")
             event = step_figures.get("event_bytes")
             full = step_figures.get("full_gcs")
+            stall_text = "-" if stall is None else f"{stall * 1000:.0f} ms"
+            if most is not None and figures.get("runs", 1) > 1:
+                stall_text += f" ({most * 1000:.0f} ms)"
             cells += [
-                "-" if stall is None else f"{stall * 1000:.0f} ms",
-                "-" if full is None else str(full),
+                stall_text,
+                "-" if full is None else f"{full:g}",
                 "-" if wall is None else f"{wall:.2f} s",
                 "-" if event is None else f"{event / 1024:.1f} KiB",
             ]
@@ -489,16 +518,18 @@ def _table(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def main() -> int:
-    """Run the benchmark test in pytest, then print its figures."""
+    """Run the benchmark test in pytest (`--repeat` times), then print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=SERVICES)
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--baseline", type=Path)
     parser.add_argument("--label", default="now")
     parser.add_argument("--trace-stalls", type=float)
     args = parser.parse_args()
+    runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
-        out = args.out or Path(folder) / "figures.json"
+        out = Path(folder) / "figures.json"
         env = {**os.environ, "SMM_BENCH_OUT": str(out)}
         env["SMM_BENCH_SERVICES"] = str(args.services)
         if args.trace_stalls:
@@ -515,18 +546,22 @@ def main() -> int:
             "no:cacheprovider",
         ]
         root = Path(__file__).resolve().parents[2]
-        if subprocess.run(cmd, cwd=root, env=env, check=False).returncode:
-            return 1
-        figures = json.loads(out.read_text())
-    runs = {}
+        for _ in range(args.repeat):
+            if subprocess.run(cmd, cwd=root, env=env, check=False).returncode:
+                return 1
+            runs.append(json.loads(out.read_text()))
+    figures = _combine(runs)
+    if args.out:
+        args.out.write_text(json.dumps(figures, indent=2))
+    tables = {}
     if args.baseline:
-        runs["before"] = json.loads(args.baseline.read_text())
-    runs[args.label] = figures
+        tables["before"] = json.loads(args.baseline.read_text())
+    tables[args.label] = figures
     print(
         f"\n{figures['services']} services, a reply of "
-        f"{figures['reply_bytes'] / 2**20:.1f} MiB\n"
+        f"{figures['reply_bytes'] / 2**20:.1f} MiB, {len(runs)} run(s)\n"
     )
-    print(_table(runs))
+    print(_table(tables))
     return 0
 
 
