@@ -12,6 +12,7 @@ figures are in tests/bench/bench_catalogue.py.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -30,7 +31,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.smm_panel import catalogue_watch
 from custom_components.smm_panel.const import DOMAIN, EVENT_CATALOGUE_CHANGED
 from simulator import PanelSimulator
-from simulator.catalogue import EXTRA_FIRST_ID
+from simulator.catalogue import EXTRA_FIRST_ID, SimService
 
 from ...loop_witness import LoopWitness
 from .conftest import call_action, poll, setup_integration
@@ -58,6 +59,21 @@ def panel_changed(panel: PanelSimulator) -> None:
     panel._services_cache.clear()
 
 
+async def events_an_hour_later(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    freezer: FrozenDateTimeFactory,
+    change: Callable[[dict[int, SimService]], object],
+) -> list[Event]:
+    """Change the panel's services; return the catalogue events of the next poll."""
+    events = async_capture_events(hass, EVENT_CATALOGUE_CHANGED)
+    change(panel.services)
+    panel_changed(panel)
+    freezer.tick(AN_HOUR_LATER)
+    await poll(hass)
+    return events
+
+
 async def test_a_mass_change_fires_one_bounded_event(
     hass: HomeAssistant,
     panel: PanelSimulator,
@@ -67,22 +83,19 @@ async def test_a_mass_change_fires_one_bounded_event(
     """150 changed, 120 removed, 130 added: 100 of each listed, all counted."""
     extra = grow(panel, 300)
     await setup_integration(hass, mock_config_entry)
-    events = async_capture_events(hass, EVENT_CATALOGUE_CHANGED)
     changed, removed = extra[:150], extra[150:270]
-    for service_id in changed:
-        service = panel.services[service_id]
-        panel.services[service_id] = replace(service, rate=service.rate + 1)
-    for service_id in removed:
-        del panel.services[service_id]
     added = list(range(50_000, 50_130))
-    for service_id in added:
-        panel.services[service_id] = replace(panel.services[1], service_id=service_id)
-    panel_changed(panel)
 
-    freezer.tick(AN_HOUR_LATER)
-    await poll(hass)
+    def change(services: dict[int, SimService]) -> None:
+        for service_id in changed:
+            service = services[service_id]
+            services[service_id] = replace(service, rate=service.rate + 1)
+        for service_id in removed:
+            del services[service_id]
+        for service_id in added:
+            services[service_id] = replace(services[1], service_id=service_id)
 
-    (event,) = events
+    (event,) = await events_an_hour_later(hass, panel, freezer, change)
     data = event.data
     assert data["totals"] == {"added": 130, "removed": 120, "changed": 150}
     assert data["truncated"] is True
@@ -107,14 +120,11 @@ async def test_a_small_change_is_listed_whole(
 ) -> None:
     """Below the bound every change is listed, and the event says so."""
     await setup_integration(hass, mock_config_entry)
-    events = async_capture_events(hass, EVENT_CATALOGUE_CHANGED)
-    panel.services[1] = replace(panel.services[1], min=100, max=20_000)
-    panel_changed(panel)
 
-    freezer.tick(AN_HOUR_LATER)
-    await poll(hass)
+    def change(services: dict[int, SimService]) -> None:
+        services[1] = replace(services[1], min=100, max=20_000)
 
-    (event,) = events
+    (event,) = await events_an_hour_later(hass, panel, freezer, change)
     assert event.data["totals"] == {"added": 0, "removed": 0, "changed": 1}
     assert event.data["truncated"] is False
     assert event.data["changed"] == [
@@ -133,16 +143,13 @@ async def test_a_rate_written_differently_is_no_change(
     mock_config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """ "0.90" then "0.9" is the same price: nothing to tell."""
+    """A rate of 0.90, then 0.900, is the same price: nothing to tell."""
     await setup_integration(hass, mock_config_entry)
-    events = async_capture_events(hass, EVENT_CATALOGUE_CHANGED)
-    panel.services[1] = replace(panel.services[1], rate=Decimal("0.900"))
-    panel_changed(panel)
 
-    freezer.tick(AN_HOUR_LATER)
-    await poll(hass)
+    def change(services: dict[int, SimService]) -> None:
+        services[1] = replace(services[1], rate=Decimal("0.900"))
 
-    assert events == []
+    assert await events_an_hour_later(hass, panel, freezer, change) == []
 
 
 async def test_the_remembered_catalogue_keeps_only_what_is_compared(
@@ -270,13 +277,10 @@ async def test_the_loop_runs_while_a_catalogue_is_compared(
     monkeypatch.setattr(
         catalogue_watch, "compare", witness.witnessing(catalogue_watch.compare)
     )
-    events = async_capture_events(hass, EVENT_CATALOGUE_CHANGED)
     name = panel.services[2].name
-    del panel.services[2]
-    panel_changed(panel)
-
-    freezer.tick(AN_HOUR_LATER)
-    await poll(hass)
+    events = await events_an_hour_later(
+        hass, panel, freezer, lambda services: services.pop(2)
+    )
 
     assert witness.ran
     assert [event.data["removed"] for event in events] == [
