@@ -251,15 +251,10 @@ class _Update:
 
 
 def _update(
-    previous: Catalogue | None,
-    items: CatalogueItems | Iterable[CatalogueItem],
-    rewrite: bool,
+    previous: Catalogue | None, items: CatalogueItems, rewrite: bool
 ) -> _Update:
     """Index the fetched services, compare, and prepare what is stored."""
-    if isinstance(items, CatalogueItems):
-        catalogue = items.index_by_id()
-    else:
-        catalogue = Catalogue.of(items)
+    catalogue = items.index_by_id()
     changes = None if previous is None else compare(previous, catalogue)
     stored = stored_form(catalogue) if rewrite or changes is None or changes else None
     return _Update(catalogue, changes, stored)
@@ -298,7 +293,7 @@ class CatalogueWatcher:
         self._loaded = True
 
     async def async_update(
-        self, items: CatalogueItems | Iterable[CatalogueItem]
+        self, items: CatalogueItems
     ) -> tuple[Catalogue, CatalogueChanges | None]:
         """Remember a fetched catalogue; return it by id, and what changed.
 

@@ -179,9 +179,14 @@ def test_an_element_larger_than_the_bound_is_refused(
     """No element may be larger than MAX_ELEMENT_CHARS, whatever its kind."""
     monkeypatch.setattr(incremental_json, "MAX_ELEMENT_CHARS", 10_000)
     assert decode_incrementally(json.dumps(["x" * 9000]), DEPTH) == ["x" * 9000]
-    for element in ("x" * 20_000, list(range(5000)), {"a": "y" * 20_000}):
+    elements = [
+        json.dumps(element)
+        for element in ("x" * 20_000, list(range(5000)), {"a": "y" * 20_000})
+    ]
+    elements.append("0." + "1" * 20_000)  # a number that parses at any length
+    for element in elements:
         with pytest.raises(ValueError, match="too large|Unterminated|Expecting"):
-            decode_incrementally(json.dumps([element]), DEPTH)
+            decode_incrementally(f"[{element}, 1]", DEPTH)
 
 
 def test_no_decoding_step_sees_more_than_an_element(

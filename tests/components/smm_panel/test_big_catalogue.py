@@ -37,6 +37,7 @@ from ...loop_witness import LoopWitness
 from .conftest import call_action, poll, setup_integration
 
 AN_HOUR_LATER = timedelta(hours=1, minutes=1)
+ONE_MORE = {"maxs": "1,2"}
 
 
 def catalogue_key(entry: MockConfigEntry) -> str:
@@ -193,6 +194,7 @@ async def test_a_catalogue_stored_by_an_earlier_version_is_compared(
     }
     old["1"]["rate"] = "0.5"
     old["424242"] = {"name": "Gone", "rate": "1", "min": 1, "max": 2}
+    old["424243"] = {"name": "Hand-edited", "rate": None, "min": 1, "max": 2}
     key = catalogue_key(mock_config_entry)
     hass_storage[key] = {"version": 1, "key": key, "data": {"services": old}}
     events = async_capture_events(hass, EVENT_CATALOGUE_CHANGED)
@@ -211,11 +213,18 @@ async def test_a_catalogue_stored_by_an_earlier_version_is_compared(
     "stored",
     [
         {"columns": {"ids": "1,2", "names": "one", "rates": "1,2"}},
+        {"columns": dict.fromkeys(["ids", "names", "rates", "mins"], "1") | ONE_MORE},
         {"columns": {"ids": [1], "names": "a", "rates": "1", "mins": "1", "maxs": "1"}},
         {"services": []},
         [],
     ],
-    ids=["a column missing", "a column not a text", "not a mapping", "not an object"],
+    ids=[
+        "a column missing",
+        "columns of different lengths",
+        "a column not a text",
+        "not a mapping",
+        "not an object",
+    ],
 )
 async def test_an_unreadable_remembered_catalogue_starts_anew(
     hass: HomeAssistant,
