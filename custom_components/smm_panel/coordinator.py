@@ -17,7 +17,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import Balance, CatalogueItem, SmmPanelClient, SmmPanelError
+from .api import Balance, Catalogue, SmmPanelClient, SmmPanelError
 from .catalogue_watch import CatalogueWatcher
 from .const import (
     CATALOGUE_REFRESH_INTERVAL,
@@ -98,7 +98,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         )
         self.client = client
         self.tracker = tracker
-        self.catalogue: dict[int, CatalogueItem] = {}
+        self.catalogue = Catalogue()
         self._catalogue_fetched: datetime | None = None
         self._applied_options = dict(config_entry.options)
         self._refresh_lock = asyncio.Lock()
@@ -199,26 +199,31 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
 
     async def async_refresh_catalogue(
         self, *, force: bool = False, max_wait: float | None = None
-    ) -> dict[int, CatalogueItem]:
+    ) -> Catalogue:
         """Return the catalogue, fetched again when older than an hour.
 
         `max_wait` bounds the time spent waiting out the panel's rate limit.
+        One fetch at a time: a caller that comes during a fetch gets its
+        result. Parsing, indexing and comparing run in worker threads.
         """
-        now = dt_util.utcnow()
-        if (
-            force
-            or self._catalogue_fetched is None
-            or now - self._catalogue_fetched >= CATALOGUE_REFRESH_INTERVAL
-        ):
-            items = await self.client.async_get_catalogue(max_wait=max_wait)
-            self.catalogue = {item.service_id: item for item in items}
-            self._catalogue_fetched = now
-            if changes := await self.catalogue_watcher.async_changes(self.catalogue):
-                self._fire_when_started(
-                    EVENT_CATALOGUE_CHANGED,
-                    {"config_entry_id": self.config_entry.entry_id}
-                    | changes.as_event_data(),
+        async with self.catalogue_watcher.lock:
+            now = dt_util.utcnow()
+            if (
+                force
+                or self._catalogue_fetched is None
+                or now - self._catalogue_fetched >= CATALOGUE_REFRESH_INTERVAL
+            ):
+                items = await self.client.async_get_catalogue(max_wait=max_wait)
+                self.catalogue, changes = await self.catalogue_watcher.async_update(
+                    items
                 )
+                self._catalogue_fetched = now
+                if changes:
+                    self._fire_when_started(
+                        EVENT_CATALOGUE_CHANGED,
+                        {"config_entry_id": self.config_entry.entry_id}
+                        | changes.as_event_data(),
+                    )
         return self.catalogue
 
     @callback

@@ -22,6 +22,7 @@ from custom_components.smm_panel.api import (
     SmmPanelInvalidResponseError,
     SmmPanelRequestError,
 )
+from custom_components.smm_panel.api.client import LARGE_REPLY_BYTES
 from tests.loopback import API_KEY
 
 from .conftest import FixedPanel
@@ -248,3 +249,22 @@ async def test_a_short_currency_code_is_kept(
     balance = await fixed_client.async_get_balance()
 
     assert balance.currency == expected
+
+
+async def test_key_in_a_large_reply_decoded_off_the_loop_is_redacted(
+    fixed_panel: FixedPanel, fixed_client: SmmPanelClient
+) -> None:
+    """3, 4: a reply too large for the loop is decoded off it, and redacted too."""
+    statuses = {
+        str(order_id): {"status": "Completed", "charge": "0.9", "remains": "0"}
+        for order_id in range(1, 100)
+    }
+    statuses["7"] = {"status": f"Processing (key={API_KEY})"}
+    # Padding that makes the reply larger than what is decoded on the loop.
+    statuses["8"] = {"status": "Completed", "note": "x" * (LARGE_REPLY_BYTES + 1)}
+    fixed_panel.reply(statuses)
+
+    result = await fixed_client.async_get_orders_status([7, 8])
+
+    assert result[7].raw_status == f"Processing (key={REDACTED})"
+    assert not fragments(repr(result))

@@ -3,6 +3,7 @@
 Self-contained: no Home Assistant import, so it can be published on its own.
 """
 
+from .catalogue import Catalogue, CatalogueItems
 from .client import (
     BATCH_SIZE,
     DEFAULT_API_URL,
@@ -62,7 +63,9 @@ __all__ = [
     "MAX_REPLY_BYTES",
     "Balance",
     "CancelResult",
+    "Catalogue",
     "CatalogueItem",
+    "CatalogueItems",
     "ItemError",
     "NumberRangeError",
     "OrderRequest",

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 
 import aiohttp
 
+from .catalogue import CatalogueItems, CatalogueParser
 from .exceptions import (
     SmmPanelAuthenticationError,
     SmmPanelConnectionError,
@@ -28,10 +29,15 @@ from .exceptions import (
     SmmPanelRequestError,
     SmmPanelTimeoutError,
 )
+from .incremental_json import (
+    ElementConverter,
+    decode_incrementally,
+    nesting_exceeds,
+    text_of,
+)
 from .models import (
     Balance,
     CancelResult,
-    CatalogueItem,
     ItemError,
     NumberRangeError,
     OrderRequest,
@@ -60,6 +66,9 @@ MAX_REPLY_BYTES: Final = 20 * 1024 * 1024
 # Real replies are three levels deep; Python 3.13's own JSON parser stops near
 # a thousand. Deeper replies are refused whatever the Python version.
 MAX_JSON_DEPTH: Final = 1000
+# Replies longer than this are decoded in a worker thread, in small steps (see
+# incremental_json): decoding them on the event loop would stall it.
+LARGE_REPLY_BYTES: Final = 64 * 1024
 MAX_RETRY_AFTER: Final = 3600.0
 _RETRY_AFTER: Final = re.compile(r"-?[0-9]{1,10}(?:\.[0-9]{1,6})?")
 _RATE_LIMIT_MARKERS: Final = ("rate limit", "rate-limit", "too many requests")
@@ -308,23 +317,36 @@ class SmmPanelClient:
         wait: _Wait,
         *,
         placing: bool = False,
+        element: ElementConverter | None = None,
     ) -> Any:
         """Wait for the budget, send one request and decode the reply.
 
         `placing` (an `add`): a reply that does not prove a refusal raises
         SmmPanelOrderStateUnknownError here (any 5xx, redirects but 307/308).
+        `element` converts each element of a reply that is a list, in a worker
+        thread (see `decode_incrementally`).
         """
         await self._budget.acquire(wait)
         try:
-            status, headers, body = await self._send(action, fields)
+            status, headers, body, charset = await self._send(action, fields)
         finally:
             self._budget.release()
-        return self._decode(status, headers, body, placing=placing)
+        if element is None and sum(map(len, body)) <= LARGE_REPLY_BYTES:
+            reply = _Reply(text_of(body, charset))
+        else:
+            reply = await asyncio.get_running_loop().run_in_executor(
+                None, _Reply.decoded, body, charset, element, self._redactor
+            )
+        return self._decode(status, headers, reply, placing=placing)
 
     async def _send(
         self, action: str, fields: Mapping[str, str]
-    ) -> tuple[int, Mapping[str, str], str]:
-        """Send one request; return the status, headers and (bounded) body."""
+    ) -> tuple[int, Mapping[str, str], list[bytes], str]:
+        """Send one request; return the status, headers, (bounded) body and charset.
+
+        The body comes in the chunks it was read in: joined, a 20 MB reply would
+        be copied on the event loop.
+        """
         data = {"key": self._api_key, "action": action, **fields}
         _LOGGER.debug("Sending %s request to %s", action, self._shown_url)
         try:
@@ -338,7 +360,7 @@ class SmmPanelClient:
                         for name in ("Retry-After", "Location")
                         if name in response.headers
                     }
-                    raw = await self._read_body(response)
+                    body = await self._read_body(response)
                     charset = response.charset or "utf-8"
         except TimeoutError as err:
             raise SmmPanelTimeoutError(
@@ -357,14 +379,11 @@ class SmmPanelClient:
                 # The original names a secret (the URL's): do not chain it.
                 raise error from None
             raise error from err
-        try:
-            body = raw.decode(charset, errors="replace")
-        except LookupError:  # an unknown charset name
-            body = raw.decode("utf-8", errors="replace")
-        _LOGGER.debug("Reply to %s: HTTP %s, %d bytes", action, status, len(raw))
-        return status, headers, body
+        size = sum(map(len, body))
+        _LOGGER.debug("Reply to %s: HTTP %s, %d bytes", action, status, size)
+        return status, headers, body, charset
 
-    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read_body(self, response: aiohttp.ClientResponse) -> list[bytes]:
         """Read the reply, refusing one larger than `max_reply_bytes`."""
         limit = self._max_reply_bytes
         too_large = SmmPanelInvalidResponseError(
@@ -379,10 +398,10 @@ class SmmPanelClient:
             if size > limit:
                 raise too_large
             chunks.append(chunk)
-        return b"".join(chunks)
+        return chunks
 
     def _decode(
-        self, status: int, headers: Mapping[str, str], body: str, *, placing: bool
+        self, status: int, headers: Mapping[str, str], reply: _Reply, *, placing: bool
     ) -> Any:
         """Map the HTTP status and the body to the payload or an exception."""
         if 300 <= status < 400:
@@ -402,7 +421,7 @@ class SmmPanelClient:
         if status == 429:
             raise self._rate_limited(_retry_after(headers.get("Retry-After")))
         try:
-            payload = _decode(body, self._redactor)
+            payload = reply.payload(self._redactor)
         except (ValueError, RecursionError):
             if status >= 500:
                 raise SmmPanelConnectionError(
@@ -486,7 +505,14 @@ class SmmPanelClient:
             return SmmPanelInsufficientFundsError(message)
         return SmmPanelRequestError(message)
 
-    async def _read(self, action: str, wait: _Wait, **fields: str) -> Any:
+    async def _read(
+        self,
+        action: str,
+        wait: _Wait,
+        *,
+        element: ElementConverter | None = None,
+        **fields: str,
+    ) -> Any:
         """Send a read-only request, retrying transient failures with backoff.
 
         A rate-limit refusal with a known delay paused the budget: the retry
@@ -496,7 +522,7 @@ class SmmPanelClient:
         attempt = 0
         while True:
             try:
-                return await self._post(action, fields, wait)
+                return await self._post(action, fields, wait, element=element)
             except SmmPanelConnectionError as err:
                 limited = isinstance(err, SmmPanelRateLimitError)
                 if attempt >= self._retries or (
@@ -601,13 +627,18 @@ class SmmPanelClient:
 
     async def async_get_catalogue(
         self, *, max_wait: float | None = None
-    ) -> list[CatalogueItem]:
-        """Return the catalogue; entries without a readable price are skipped."""
-        payload = await self._read("services", _Wait(max_wait))
+    ) -> CatalogueItems:
+        """Return the catalogue; entries without a readable price are skipped.
+
+        The reply is decoded and its entries parsed in a worker thread, in
+        small steps (a catalogue may hold 150 000 services, 20 MB), into
+        compact rows (see CatalogueItems).
+        """
+        parser = CatalogueParser()
+        payload = await self._read("services", _Wait(max_wait), element=parser)
         if not isinstance(payload, list):
             raise SmmPanelInvalidResponseError("Services reply is not a list")
-        services = [CatalogueItem.from_json(item) for item in payload]
-        return [service for service in services if service is not None]
+        return CatalogueItems(payload, parser.rates)
 
     # --- orders ----------------------------------------------------------
 
@@ -776,33 +807,56 @@ def _decode(body: str, redactor: Redactor) -> Any:
     parses it: such a reply is refused the same way on both.
     """
     payload = json.loads(body)
-    if _nesting_exceeds(payload, MAX_JSON_DEPTH):
+    if nesting_exceeds(payload, MAX_JSON_DEPTH):
         raise ValueError("nested too deep")
     if redactor.may_hold_secret(body):
         payload = redactor.payload(payload)
     return payload
 
 
-def _nesting_exceeds(value: Any, limit: int) -> bool:
-    """Return True when `value` nests lists and objects deeper than `limit`.
+class _Reply:
+    """A reply's JSON: decoded when asked (a small reply), or decoded already.
 
-    Iterative, so a hostile reply cannot exhaust the stack.
+    A small reply is decoded on the event loop, and only when its status
+    calls for it; a large one (or one whose elements are converted) was
+    decoded in a worker thread, in small steps.
     """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend(
-            (child, depth + 1) for child in children if isinstance(child, dict | list)
-        )
-    return False
+
+    __slots__ = ("_payload", "_text")
+
+    def __init__(self, text: str | None, payload: Any = None) -> None:
+        self._text = text
+        self._payload = payload
+
+    @classmethod
+    def decoded(
+        cls,
+        body: list[bytes],
+        charset: str,
+        element: ElementConverter | None,
+        redactor: Redactor,
+    ) -> _Reply:
+        """Decode a reply in small steps (in a worker thread); never raises.
+
+        As in `_decode`, every secret is replaced in the reply's strings
+        before anything reads them: in each element before it is converted.
+        """
+        text = text_of(body, charset)
+        redact = redactor.may_hold_secret(text)
+        convert = element
+        if redact and element is not None:
+            convert = lambda value: element(redactor.payload(value))  # noqa: E731
+        try:
+            payload = decode_incrementally(text, MAX_JSON_DEPTH, convert)
+        except (ValueError, RecursionError):
+            return cls("")  # not JSON: `payload` raises
+        if redact and element is None:
+            payload = redactor.payload(payload)
+        return cls(None, payload)
+
+    def payload(self, redactor: Redactor) -> Any:
+        """Return the JSON payload; ValueError (or RecursionError) when unusable."""
+        return self._payload if self._text is None else _decode(self._text, redactor)
 
 
 def _retry_after(header: str | None) -> float | None:

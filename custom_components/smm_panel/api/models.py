@@ -450,6 +450,45 @@ class Balance:
         return cls(amount=amount, currency=currency or code or "USD")
 
 
+class SharedValues:
+    """Values met again and again in one catalogue, each kept once.
+
+    150 000 services have a few dozen types and categories, and a few thousand
+    distinct rates and limits: sharing one object per value saves much of the
+    memory a catalogue takes (and the parsing of a rate already seen).
+    """
+
+    __slots__ = ("_counts", "_rates", "_texts")
+
+    def __init__(self) -> None:
+        """Start with nothing seen."""
+        self._texts: dict[str, str] = {}
+        self._counts: dict[int, int] = {}
+        self._rates: dict[str, Decimal] = {}
+
+    def text(self, value: str) -> str:
+        """Return the text seen before equal to `value`, or `value`."""
+        return self._texts.setdefault(value, value)
+
+    def count(self, value: int) -> int:
+        """Return the integer seen before equal to `value`, or `value`."""
+        return self._counts.setdefault(value, value)
+
+    def money(self, value: Any) -> Decimal | None:
+        """Parse money like `_parse_money`; a text seen before is parsed once.
+
+        Keyed by the text, so "0.90" and "0.9" keep their own form.
+        """
+        if not isinstance(value, str):
+            return _parse_money(value)
+        amount = self._rates.get(value)
+        if amount is None:
+            amount = _parse_money(value)
+            if amount is not None:
+                self._rates[value] = amount
+        return amount
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogueItem:
     """One service of the panel's catalogue."""
@@ -466,16 +505,20 @@ class CatalogueItem:
     dripfeed: bool = False
 
     @classmethod
-    def from_json(cls, data: Any) -> CatalogueItem | None:
+    def from_json(
+        cls, data: Any, shared: SharedValues | None = None
+    ) -> CatalogueItem | None:
         """Parse one catalogue entry; None when its price or limits are unreadable.
 
         Also None when a number is out of range (id, a negative or huge rate,
-        min or max): such an entry cannot be priced safely.
+        min or max): such an entry cannot be priced safely. Entries parsed
+        with the same `shared` share equal values.
         """
         if not isinstance(data, Mapping):
             return None
+        shared = shared or SharedValues()
         try:
-            rate = _parse_money(data.get("rate"))
+            rate = shared.money(data.get("rate"))
             minimum = _count(data.get("min"), "min")
             maximum = _count(data.get("max"), "max")
         except NumberRangeError:
@@ -492,11 +535,11 @@ class CatalogueItem:
         return cls(
             service_id=service_id,
             name=_text(data.get("name"), _MAX_NAME) or "",
-            type=_text(data.get("type")) or "Default",
-            category=_text(data.get("category"), _MAX_NAME) or "",
+            type=shared.text(_text(data.get("type")) or "Default"),
+            category=shared.text(_text(data.get("category"), _MAX_NAME) or ""),
             rate=rate,
-            min=minimum,
-            max=maximum,
+            min=shared.count(minimum),
+            max=shared.count(maximum),
             refill=parse_bool(data.get("refill", False)),
             cancel=parse_bool(data.get("cancel", False)),
             dripfeed=parse_bool(data.get("dripfeed", False)),

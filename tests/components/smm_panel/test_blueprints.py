@@ -149,3 +149,36 @@ async def test_catalogue_changed_notifies_for_watched_services(
     assert "Service 1 (Followers): rate 0.9 → 1.1" in message
     assert "Service 7 (Comments) was removed" in message
     assert "Likes" not in message
+
+
+async def test_catalogue_changed_tells_of_a_change_too_large_to_list(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """A cut list may hide a watched service: the totals are told instead."""
+    calls = async_mock_service(hass, "notify", "phone")
+    await use_blueprint(
+        hass,
+        tmp_path,
+        "catalogue_changed.yaml",
+        {"notify_action": "notify.phone", "service_ids": [150_000]},
+    )
+    hass.bus.async_fire(
+        "smm_panel_catalogue_changed",
+        {
+            "config_entry_id": "abc",
+            "added": [],
+            "removed": [],
+            "changed": [
+                {"service": i, "name": f"S{i}", "rate": {"old": 1, "new": 2}}
+                for i in range(1, 101)
+            ],
+            "totals": {"added": 0, "removed": 0, "changed": 150_000},
+            "truncated": True,
+        },
+    )
+    await hass.async_block_till_done()
+
+    assert len(calls) == 1
+    message = " ".join(calls[0].data["message"].split())
+    assert "The panel changed 150000 services and removed 0 at once" in message
+    assert "S1" not in message

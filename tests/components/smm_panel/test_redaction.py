@@ -134,7 +134,7 @@ async def test_key_echoed_in_texts_is_nowhere_in_home_assistant(
 
 
 @pytest.mark.parametrize(
-    "currency", [API_KEY, f"USD ({API_KEY})", "DOLLARSUS", "12", "$"]
+    "currency", [API_KEY, f"USD ({API_KEY})", "DOLLARSUS", "12", "U S D"]
 )
 async def test_balance_currency_that_is_not_a_code_is_unusable(
     hass: HomeAssistant,
