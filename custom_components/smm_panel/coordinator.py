@@ -17,7 +17,14 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import Balance, CatalogueItem, SmmPanelClient, SmmPanelError
+from .api import (
+    Balance,
+    CatalogueItem,
+    OrderStatus,
+    SmmPanelClient,
+    SmmPanelError,
+    SmmPanelRateLimitError,
+)
 from .catalogue_watch import CatalogueWatcher
 from .const import (
     CATALOGUE_REFRESH_INTERVAL,
@@ -35,9 +42,16 @@ from .const import (
     EVENT_REFILL_UPDATED,
     LOGGER,
     SPENDING_WINDOW,
-    UPDATE_INTERVAL,
 )
 from .errors import coordinator_error
+from .polling import (
+    ATTENTION_WINDOW,
+    BALANCE_MAX_AGE,
+    BALANCE_MIN_GAP,
+    SCHEDULE_SLACK,
+    RefreshPlan,
+    plan_refresh,
+)
 from .shapes import order_event, refill_event
 from .tracking import (
     OrderChange,
@@ -94,7 +108,8 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             LOGGER,
             config_entry=config_entry,
             name=DOMAIN,
-            update_interval=UPDATE_INTERVAL,
+            # Chosen again after every refresh (see polling.py).
+            update_interval=plan_refresh((), (), dt_util.utcnow()).interval,
         )
         self.client = client
         self.tracker = tracker
@@ -108,6 +123,14 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._startup_refill_changes: list[RefillChange] = []
         self._startup_delivery: Callable[[], None] | None = None
         self.catalogue_watcher = CatalogueWatcher(hass, config_entry.entry_id)
+        # Adaptive polling: the refreshes failed in a row, when an order was
+        # last placed or tracked (time.monotonic()), whether the next refresh
+        # should read the balance, and the plan chosen after the last refresh.
+        self._failures = 0
+        self._attention_since: float | None = None
+        self._balance_wanted = False
+        self.refresh_plan: RefreshPlan | None = None
+        self.next_refresh: datetime | None = None
 
     @callback
     def async_apply_options(self) -> None:
@@ -234,29 +257,71 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
 
         self.config_entry.async_on_unload(async_at_started(self.hass, fire))
 
+    async def async_refresh(self) -> None:
+        """Refresh now, balance included: an action or the user asked for it.
+
+        Scheduled refreshes do not come this way. The balance is still read
+        at most once in BALANCE_MIN_GAP.
+        """
+        self._balance_wanted = True
+        await super().async_refresh()
+
     async def _async_update_data(self) -> PanelData:
-        """Fetch everything one refresh needs and record the changes.
+        """Fetch everything one refresh needs, record the changes, plan the next.
 
         Refreshes run one at a time: an action's refresh may start while a
         poll is running, and the older reply must not be applied last.
         """
         async with self._refresh_lock:
-            return await self._async_fetch_and_apply()
+            try:
+                data = await self._async_fetch_and_apply()
+            except SmmPanelError as err:
+                self._failures += 1
+                retry_after = (
+                    err.retry_after if isinstance(err, SmmPanelRateLimitError) else None
+                )
+                self._plan_next_refresh(retry_after)
+                raise coordinator_error(err) from err
+            self._failures = 0
+            self._plan_next_refresh()
+            return data
+
+    def _balance_due(self) -> bool:
+        """Return True when this refresh should read the balance."""
+        if self.data is None or self.balance_read_at is None:
+            return True
+        age = time.monotonic() - self.balance_read_at
+        if age < BALANCE_MIN_GAP.total_seconds():
+            return False
+        return (
+            self._balance_wanted
+            or age >= (BALANCE_MAX_AGE - SCHEDULE_SLACK).total_seconds()
+        )
 
     async def _async_fetch_and_apply(self) -> PanelData:
-        asked_at = time.monotonic()
-        try:
+        statuses = await self.client.async_get_orders_status(
+            self.tracker.active_order_ids()
+        )
+        refill_statuses = await self.client.async_get_refills_status(
+            self.tracker.active_refill_ids()
+        )
+        # An order that ends without being fully delivered gives money back.
+        if any(
+            isinstance(status, OrderStatus)
+            and status.state.is_final
+            and (order := self.tracker.orders.get(order_id)) is not None
+            and order.state is not status.state
+            for order_id, status in statuses.items()
+        ):
+            self._balance_wanted = True
+        if self._balance_due():
+            asked_at = time.monotonic()
             balance = await self.client.async_get_balance()
-            statuses = await self.client.async_get_orders_status(
-                self.tracker.active_order_ids()
-            )
-            refill_statuses = await self.client.async_get_refills_status(
-                self.tracker.active_refill_ids()
-            )
-        except SmmPanelError as err:
-            raise coordinator_error(err) from err
-        self.balance_read_at = asked_at
-        self.tracker.forget_sent_before(asked_at)
+            self.balance_read_at = asked_at
+            self._balance_wanted = False
+            self.tracker.forget_sent_before(asked_at)
+        else:
+            balance = self.data.balance
         await self._async_refresh_catalogue_quietly()
 
         now = dt_util.utcnow()
@@ -278,6 +343,60 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             return self._snapshot(balance)
         self._fire_events(order_changes, refill_changes)
         return self._snapshot(balance, order_changes, refill_changes)
+
+    @property
+    def _attention(self) -> bool:
+        """Return True while an order was placed or tracked a moment ago."""
+        return (
+            self._attention_since is not None
+            and time.monotonic() - self._attention_since
+            < ATTENTION_WINDOW.total_seconds()
+        )
+
+    @callback
+    def _plan_next_refresh(self, retry_after: float | None = None) -> None:
+        """Choose the interval to the next scheduled refresh (see polling.py)."""
+        self._apply_plan(self._plan(retry_after), dt_util.utcnow())
+
+    def _plan(self, retry_after: float | None = None) -> RefreshPlan:
+        return plan_refresh(
+            self.tracker.orders.values(),
+            self.tracker.refills.values(),
+            dt_util.utcnow(),
+            attention=self._attention,
+            failures=self._failures,
+            retry_after=retry_after,
+        )
+
+    @callback
+    def _apply_plan(self, plan: RefreshPlan, now: datetime) -> None:
+        self.refresh_plan = plan
+        self.update_interval = plan.interval
+        self.next_refresh = (
+            None if self.config_entry.pref_disable_polling else now + plan.interval
+        )
+        LOGGER.debug(
+            "Next refresh of %s in %s: %s",
+            self.config_entry.title,
+            plan.interval,
+            plan.reason,
+        )
+
+    @callback
+    def _async_pay_attention(self) -> None:
+        """Look again soon, balance included: an order was placed or tracked.
+
+        The refresh already scheduled may be far away (an idle account).
+        """
+        self._attention_since = time.monotonic()
+        self._balance_wanted = True
+        if self.data is None or self._failures or not self._listeners:
+            return  # the refresh running or planned decides
+        now = dt_util.utcnow()
+        plan = self._plan()
+        if self.next_refresh is not None and now + plan.interval < self.next_refresh:
+            self._apply_plan(plan, now)
+            self._schedule_refresh()
 
     def _fire_events(
         self,
@@ -336,6 +455,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         """
         added = self.tracker.track(orders)
         if added:
+            self._async_pay_attention()
             await self._async_tracking_changed()
         return added
 
@@ -359,4 +479,5 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             if self.tracker.track_refill(refill_id, order_id)
         ]
         if added:
+            self._async_pay_attention()
             await self._async_tracking_changed()
