@@ -19,8 +19,9 @@ from .tracking import TrackedOrder, TrackedRefill
 
 # While an order was just placed or tracked, or is pending.
 ATTENTION_INTERVAL: Final = timedelta(seconds=45)
-# How long "just placed or tracked" lasts.
-ATTENTION_WINDOW: Final = timedelta(minutes=10)
+# How long "just placed or tracked" lasts: long enough to read a new order's
+# state and a running one's first pace.
+ATTENTION_WINDOW: Final = timedelta(minutes=3)
 # Near a running order's expected completion (and when its remains are 0).
 NEAR_INTERVAL: Final = timedelta(seconds=45)
 # Before the expected completion, the next look is at this share of the time
@@ -40,7 +41,7 @@ FAILURE_INTERVAL: Final = timedelta(minutes=1)
 # Never more than one balance request in this time, whatever asks for it.
 BALANCE_MIN_GAP: Final = timedelta(seconds=150)
 # The balance is read again when it is this old, while orders run too.
-BALANCE_MAX_AGE: Final = IDLE_INTERVAL
+BALANCE_MAX_AGE: Final = timedelta(minutes=15)
 # A scheduled refresh may start this much early (Home Assistant rounds the
 # loop's time down to the second).
 SCHEDULE_SLACK: Final = timedelta(seconds=5)

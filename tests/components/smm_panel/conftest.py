@@ -22,8 +22,9 @@ from simulator import PanelSimulator
 
 from ...conftest import API_KEY, PATIENT, SHORT
 
-# A little more than the default polling interval.
-POLL = timedelta(minutes=5, seconds=1)
+# A little more than the longest interval the integration chooses (30 minutes,
+# nothing on its way): any scheduled refresh is due by then.
+POLL = timedelta(minutes=30, seconds=1)
 
 # Entity ids of the account on 127.0.0.1 (the simulated panel).
 ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
