@@ -107,6 +107,7 @@ async def test_currency_and_low_balance_follow_the_panel(
     hass: HomeAssistant,
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """The balance unit is the account currency; low balance turns on below 5."""
     panel.add_account(API_KEY, Decimal("12.3456"), "EUR")
@@ -120,7 +121,7 @@ async def test_currency_and_low_balance_follow_the_panel(
     assert hass.states.get("binary_sensor.127_0_0_1_low_balance").state == "off"
 
     panel.set_balance(Decimal("4.99"))
-    await poll(hass)
+    await tick(hass, freezer)  # an idle account reads its balance every 30 min
     assert hass.states.get("binary_sensor.127_0_0_1_low_balance").state == "on"
 
 
@@ -129,8 +130,10 @@ async def test_order_lifecycle(
     hass_storage: dict[str, Any],
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """An order goes pending, in progress, completed; events follow; polling stops."""
+    freezer.move_to("2026-11-27T12:00:00+00:00")
     order = panel.create_order(1, 1000)
     seed_tracked_orders(hass_storage, mock_config_entry, tracked(order.order_id))
     bus_events = async_capture_events(hass, EVENT_ORDER_UPDATED)
@@ -163,6 +166,7 @@ async def test_order_lifecycle(
             "remains": 500,
             "charge": 0.9,
             "currency": "USD",
+            "estimated_completion": None,
         },
         {
             "config_entry_id": mock_config_entry.entry_id,
@@ -172,6 +176,7 @@ async def test_order_lifecycle(
             "remains": 0,
             "charge": 0.9,
             "currency": "USD",
+            "estimated_completion": None,
         },
     ]
     event_state = hass.states.get("event.127_0_0_1_order_updates")
@@ -181,6 +186,7 @@ async def test_order_lifecycle(
 
     # A finished order is not polled any more; the balance still is.
     panel.reset_log()
+    freezer.tick(POLL)
     await poll(hass)
     assert panel.count("status") == 0
     assert panel.count("balance") == 1
@@ -281,8 +287,8 @@ async def test_finished_orders_removed_after_retention(
     await tick(hass, freezer)
     assert hass.states.get(entity_id).state == "completed"
 
-    for _ in range(11):  # 55 minutes: still within the hour
-        await tick(hass, freezer)
+    # Nothing on its way: a refresh every 30 minutes removes it after the hour.
+    await tick(hass, freezer)  # 30 minutes: still within the hour
     assert hass.states.get(entity_id) is not None
 
     for _ in range(2):
