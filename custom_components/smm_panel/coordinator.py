@@ -129,6 +129,9 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._failures = 0
         self._attention_since: float | None = None
         self._balance_wanted = False
+        # An order was placed or tracked: the next refresh shows the charge
+        # whatever the time since the last balance read.
+        self._balance_spent = False
         self.refresh_plan: RefreshPlan | None = None
         self.next_refresh: datetime | None = None
 
@@ -288,7 +291,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
 
     def _balance_due(self) -> bool:
         """Return True when this refresh should read the balance."""
-        if self.data is None or self.balance_read_at is None:
+        if self.data is None or self.balance_read_at is None or self._balance_spent:
             return True
         age = time.monotonic() - self.balance_read_at
         if age < BALANCE_MIN_GAP.total_seconds():
@@ -318,7 +321,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             asked_at = time.monotonic()
             balance = await self.client.async_get_balance()
             self.balance_read_at = asked_at
-            self._balance_wanted = False
+            self._balance_wanted = self._balance_spent = False
             self.tracker.forget_sent_before(asked_at)
         else:
             balance = self.data.balance
@@ -389,7 +392,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         The refresh already scheduled may be far away (an idle account).
         """
         self._attention_since = time.monotonic()
-        self._balance_wanted = True
+        self._balance_spent = True
         if self.data is None or self._failures or not self._listeners:
             return  # the refresh running or planned decides
         now = dt_util.utcnow()

@@ -49,6 +49,20 @@ def fast_client() -> Generator[None]:
 
 
 @pytest.fixture
+def balance_every_refresh() -> Generator[None]:
+    """Every refresh reads the balance, however little time passed.
+
+    For tests that fire refreshes without moving time (a fault on the balance
+    request); the integration itself reads it at most once in 150 s.
+    """
+    with (
+        patch("custom_components.smm_panel.coordinator.BALANCE_MIN_GAP", timedelta(0)),
+        patch("custom_components.smm_panel.coordinator.BALANCE_MAX_AGE", timedelta(0)),
+    ):
+        yield
+
+
+@pytest.fixture
 def short_client_timeout(fast_client: None) -> Generator[None]:
     """A SHORT client timeout, for tests of a panel that never answers.
 

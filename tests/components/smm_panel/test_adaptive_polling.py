@@ -9,6 +9,7 @@ integration asked what.
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -53,7 +54,7 @@ def times(panel: PanelSimulator, action: str) -> list[float]:
 
 def gaps(moments: list[float]) -> list[float]:
     """Return the time between consecutive moments."""
-    return [b - a for a, b in zip(moments, moments[1:], strict=False)]
+    return [b - a for a, b in pairwise(moments)]
 
 
 async def place_order(hass: HomeAssistant, quantity: int = 1000) -> int:
@@ -108,9 +109,7 @@ async def test_pending_order_change_reaches_an_automation_within_a_minute(
     started = [e for e in events if e.data["status"] == "in_progress"]
     assert [e.data["order_id"] for e in started] == [order_id]
     # The panel started it 180 s after placing; the event came at most 60 s later.
-    seen_at = min(
-        t for t in times(slow_panel, "status") if t >= placed_at + 180
-    )
+    seen_at = min(t for t in times(slow_panel, "status") if t >= placed_at + 180)
     assert seen_at - (placed_at + 180) <= 60
     pending_polls = [t for t in times(slow_panel, "status") if t < placed_at + 180]
     assert all(gap <= 50 for gap in gaps(pending_polls))
