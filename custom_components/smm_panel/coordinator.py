@@ -45,12 +45,17 @@ from .const import (
 )
 from .errors import coordinator_error
 from .polling import (
+    ATTENTION_INTERVAL,
     ATTENTION_WINDOW,
     BALANCE_MAX_AGE,
     BALANCE_MIN_GAP,
+    IDLE_INTERVAL,
+    MIN_INTERVAL,
+    REFILL_INTERVAL,
     SCHEDULE_SLACK,
     RefreshPlan,
-    plan_refresh,
+    orders_plan,
+    stretched,
 )
 from .shapes import order_event, refill_event
 from .tracking import (
@@ -109,7 +114,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             config_entry=config_entry,
             name=DOMAIN,
             # Chosen again after every refresh (see polling.py).
-            update_interval=plan_refresh((), (), dt_util.utcnow()).interval,
+            update_interval=IDLE_INTERVAL,
         )
         self.client = client
         self.tracker = tracker
@@ -129,6 +134,13 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._failures = 0
         self._attention_since: float | None = None
         self._balance_wanted = False
+        # When the refills were last asked for, and when the orders want a
+        # look (time.monotonic()); each kind is asked for on its own plan.
+        self._refills_read_at: float | None = None
+        self._orders_due_at: float | None = None
+        self._orders_reason = ""
+        # This refresh was asked for (an action, the user): ask everything.
+        self._asked = False
         # An order was placed or tracked: the next refresh shows the charge
         # whatever the time since the last balance read.
         self._balance_spent = False
@@ -266,7 +278,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         Scheduled refreshes do not come this way. The balance is still read
         at most once in BALANCE_MIN_GAP.
         """
-        self._balance_wanted = True
+        self._balance_wanted = self._asked = True
         await super().async_refresh()
 
     async def _async_update_data(self) -> PanelData:
@@ -289,6 +301,33 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             self._plan_next_refresh()
             return data
 
+    def _refills_due(self) -> bool:
+        """Return True when this refresh should ask for the refills' statuses.
+
+        Refills are asked for on their own plan, not at every refresh that
+        orders asked for: at most once in REFILL_INTERVAL, at once when new.
+        """
+        if not self.tracker.active_refill_ids():
+            return False
+        read_at = self._refills_read_at
+        return (
+            self._asked
+            or read_at is None
+            or time.monotonic() - read_at
+            >= (REFILL_INTERVAL - SCHEDULE_SLACK).total_seconds()
+        )
+
+    def _orders_due(self) -> bool:
+        """Return True when this refresh should ask for the orders' statuses."""
+        if not self.tracker.active_order_ids():
+            return False
+        due_at = self._orders_due_at
+        return (
+            self._asked
+            or due_at is None
+            or time.monotonic() >= due_at - SCHEDULE_SLACK.total_seconds()
+        )
+
     def _balance_due(self) -> bool:
         """Return True when this refresh should read the balance."""
         if self.data is None or self.balance_read_at is None or self._balance_spent:
@@ -302,12 +341,18 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         )
 
     async def _async_fetch_and_apply(self) -> PanelData:
-        statuses = await self.client.async_get_orders_status(
-            self.tracker.active_order_ids()
-        )
-        refill_statuses = await self.client.async_get_refills_status(
-            self.tracker.active_refill_ids()
-        )
+        statuses = {}
+        if orders_asked := self._orders_due():
+            statuses = await self.client.async_get_orders_status(
+                self.tracker.active_order_ids()
+            )
+        refill_statuses = {}
+        if self._refills_due():
+            asked_at = time.monotonic()
+            refill_statuses = await self.client.async_get_refills_status(
+                self.tracker.active_refill_ids()
+            )
+            self._refills_read_at = asked_at
         # An order that ends without being fully delivered gives money back.
         if any(
             isinstance(status, OrderStatus)
@@ -329,6 +374,8 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
 
         now = dt_util.utcnow()
         order_changes, orders_dirty = self.tracker.apply_order_statuses(statuses, now)
+        if orders_asked or self._orders_due_at is None:
+            self._plan_orders(now)
         refill_changes, refills_dirty = self.tracker.apply_refill_statuses(
             refill_statuses
         )
@@ -356,20 +403,47 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             < ATTENTION_WINDOW.total_seconds()
         )
 
+    def _plan_orders(self, now: datetime) -> None:
+        """Decide when the orders want their next look (after one was taken)."""
+        plan = orders_plan(
+            self.tracker.orders.values(),
+            now,
+            attention=self._attention,
+            lagging=self.tracker.lagging_order_ids(),
+        )
+        if plan is None:
+            self._orders_due_at = None
+            return
+        self._orders_due_at = time.monotonic() + plan.interval.total_seconds()
+        self._orders_reason = plan.reason
+
     @callback
     def _plan_next_refresh(self, retry_after: float | None = None) -> None:
         """Choose the interval to the next scheduled refresh (see polling.py)."""
+        self._asked = False
         self._apply_plan(self._plan(retry_after), dt_util.utcnow())
 
     def _plan(self, retry_after: float | None = None) -> RefreshPlan:
-        return plan_refresh(
-            self.tracker.orders.values(),
-            self.tracker.refills.values(),
-            dt_util.utcnow(),
-            attention=self._attention,
-            failures=self._failures,
-            retry_after=retry_after,
-        )
+        """Return the next refresh: when the orders, the refills or idling want it."""
+        mono = time.monotonic()
+        wanted = [RefreshPlan(IDLE_INTERVAL, "nothing on its way")]
+        if self._orders_due_at is not None and self.tracker.active_order_ids():
+            wanted.append(
+                RefreshPlan(
+                    timedelta(seconds=self._orders_due_at - mono), self._orders_reason
+                )
+            )
+        if self.tracker.active_refill_ids():
+            read_at = self._refills_read_at
+            wait = REFILL_INTERVAL.total_seconds() - (
+                0 if read_at is None else mono - read_at
+            )
+            wanted.append(
+                RefreshPlan(timedelta(seconds=wait), "a refill is on its way")
+            )
+        plan = min(wanted, key=lambda plan: plan.interval)
+        plan = RefreshPlan(max(plan.interval, MIN_INTERVAL), plan.reason)
+        return stretched(plan, failures=self._failures, retry_after=retry_after)
 
     @callback
     def _apply_plan(self, plan: RefreshPlan, now: datetime) -> None:
@@ -392,6 +466,10 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         The refresh already scheduled may be far away (an idle account).
         """
         self._attention_since = time.monotonic()
+        self._orders_due_at = self._attention_since + (
+            ATTENTION_INTERVAL.total_seconds()
+        )
+        self._orders_reason = "an order was just placed or tracked"
         self._balance_spent = True
         if self.data is None or self._failures or not self._listeners:
             return  # the refresh running or planned decides
@@ -482,5 +560,6 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             if self.tracker.track_refill(refill_id, order_id)
         ]
         if added:
+            self._refills_read_at = None  # ask for the new ones at once
             self._async_pay_attention()
             await self._async_tracking_changed()

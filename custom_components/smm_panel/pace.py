@@ -71,6 +71,17 @@ class Pace:
         gap = (self.changed_at - self.start_at) / self.steps
         return now - self.changed_at > max(STALL_MIN, gap * STALL_FACTOR)
 
+    def lagging(self) -> bool:
+        """Return True when the last look saw no change where the pace expected one.
+
+        The first sign of a stall (a panel about to say Partial), long before
+        `stalled` gives up the estimate: worth a closer look.
+        """
+        rate = self.rate
+        if rate is None or self.seen_at <= self.changed_at:
+            return False
+        return rate * (self.seen_at - self.changed_at).total_seconds() >= 1
+
     def observe(self, now: datetime, remains: int) -> Pace:
         """Return the pace after a refresh saw `remains` at `now`."""
         if remains > self.remains:

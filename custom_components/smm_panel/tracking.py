@@ -733,6 +733,10 @@ class OrderTracker:
             ),
         )
 
+    def lagging_order_ids(self) -> set[int]:
+        """Return the running orders whose last look saw less than their pace."""
+        return {i for i, pace in self._paces.items() if pace.lagging()}
+
     def apply_refill_statuses(
         self, statuses: Mapping[int, RefillStatus | ItemError]
     ) -> tuple[list[RefillChange], bool]:
