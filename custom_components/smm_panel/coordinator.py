@@ -141,6 +141,8 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._orders_reason = ""
         # This refresh was asked for (an action, the user): ask everything.
         self._asked = False
+        # What the next scheduled refresh asks for ("orders", "refills").
+        self._asks: frozenset[str] = frozenset({"orders", "refills"})
         # An order was placed or tracked: the next refresh shows the charge
         # whatever the time since the last balance read.
         self._balance_spent = False
@@ -309,24 +311,13 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         """
         if not self.tracker.active_refill_ids():
             return False
-        read_at = self._refills_read_at
-        return (
-            self._asked
-            or read_at is None
-            or time.monotonic() - read_at
-            >= (REFILL_INTERVAL - SCHEDULE_SLACK).total_seconds()
-        )
+        return self._asked or self._refills_read_at is None or "refills" in self._asks
 
     def _orders_due(self) -> bool:
         """Return True when this refresh should ask for the orders' statuses."""
         if not self.tracker.active_order_ids():
             return False
-        due_at = self._orders_due_at
-        return (
-            self._asked
-            or due_at is None
-            or time.monotonic() >= due_at - SCHEDULE_SLACK.total_seconds()
-        )
+        return self._asked or self._orders_due_at is None or "orders" in self._asks
 
     def _balance_due(self) -> bool:
         """Return True when this refresh should read the balance."""
@@ -426,24 +417,31 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
     def _plan(self, retry_after: float | None = None) -> RefreshPlan:
         """Return the next refresh: when the orders, the refills or idling want it."""
         mono = time.monotonic()
-        wanted = [RefreshPlan(IDLE_INTERVAL, "nothing on its way")]
+        wanted: dict[str, RefreshPlan] = {
+            "": RefreshPlan(IDLE_INTERVAL, "nothing on its way")
+        }
         if self._orders_due_at is not None and self.tracker.active_order_ids():
-            wanted.append(
-                RefreshPlan(
-                    timedelta(seconds=self._orders_due_at - mono), self._orders_reason
-                )
+            wanted["orders"] = RefreshPlan(
+                timedelta(seconds=self._orders_due_at - mono), self._orders_reason
             )
         if self.tracker.active_refill_ids():
             read_at = self._refills_read_at
             wait = REFILL_INTERVAL.total_seconds() - (
                 0 if read_at is None else mono - read_at
             )
-            wanted.append(
-                RefreshPlan(timedelta(seconds=wait), "a refill is on its way")
+            wanted["refills"] = RefreshPlan(
+                timedelta(seconds=wait), "a refill is on its way"
             )
-        plan = min(wanted, key=lambda plan: plan.interval)
+        plan = min(wanted.values(), key=lambda plan: plan.interval)
         plan = RefreshPlan(max(plan.interval, MIN_INTERVAL), plan.reason)
-        return stretched(plan, failures=self._failures, retry_after=retry_after)
+        plan = stretched(plan, failures=self._failures, retry_after=retry_after)
+        # Each kind due by then is asked for then; the others wait their turn.
+        self._asks = frozenset(
+            kind
+            for kind, own in wanted.items()
+            if kind and own.interval <= plan.interval + SCHEDULE_SLACK
+        )
+        return plan
 
     @callback
     def _apply_plan(self, plan: RefreshPlan, now: datetime) -> None:

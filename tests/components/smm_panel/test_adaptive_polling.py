@@ -100,7 +100,7 @@ async def test_pending_order_change_reaches_an_automation_within_a_minute(
     slow_panel: PanelSimulator,
     loaded_entry: MockConfigEntry,
 ) -> None:
-    """A placed order is looked at every 45 s while pending; its start is seen soon."""
+    """A placed order is looked at every 40 s while pending; its start is seen soon."""
     events = async_capture_events(hass, EVENT_ORDER_UPDATED)
     placed_at = slow_panel.clock.now
     order_id = await place_order(hass)
@@ -227,6 +227,6 @@ async def test_next_refresh_is_logged_and_planned(
     assert coordinator.update_interval == timedelta(minutes=30)
     await place_order(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert coordinator.update_interval == timedelta(seconds=45)
+    assert coordinator.update_interval == timedelta(seconds=40)
     assert coordinator.next_refresh is not None
-    assert "Next refresh of 127.0.0.1 in 0:00:45: " in caplog.text
+    assert "Next refresh of 127.0.0.1 in 0:00:40: " in caplog.text
