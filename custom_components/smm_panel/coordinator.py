@@ -57,7 +57,7 @@ from .polling import (
     orders_plan,
     stretched,
 )
-from .shapes import order_event, refill_event
+from .shapes import money_places, order_event, refill_event
 from .tracking import (
     OrderChange,
     OrderTracker,
@@ -86,6 +86,8 @@ class PanelData:
     low_balance_threshold: Decimal
     spent_last_24h: Decimal = Decimal(0)
     statistics_currency: str | None = None
+    # The decimals the panel uses for money (at least 2): see shapes.money_places.
+    money_places: int = 2
     order_changes: tuple[OrderChange, ...] = ()
     refill_changes: tuple[RefillChange, ...] = ()
 
@@ -206,6 +208,10 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             low_balance_threshold=Decimal(str(threshold)),
             spent_last_24h=self.spent_last_24h(),
             statistics_currency=self.tracker.statistics_currency,
+            money_places=money_places(
+                [balance.amount]
+                + [order.charge for order in self.tracker.orders.values()]
+            ),
             order_changes=tuple(order_changes),
             refill_changes=tuple(refill_changes),
         )
@@ -442,6 +448,17 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             if kind and own.interval <= plan.interval + SCHEDULE_SLACK
         )
         return plan
+
+    def next_refresh_diagnostics(self) -> dict[str, Any]:
+        """Return the planned refresh for diagnostics: when, in how long, why."""
+        plan = self.refresh_plan
+        return {
+            "at": None if self.next_refresh is None else self.next_refresh.isoformat(),
+            "interval_seconds": (
+                None if plan is None else round(plan.interval.total_seconds())
+            ),
+            "reason": None if plan is None else plan.reason,
+        }
 
     @callback
     def _apply_plan(self, plan: RefreshPlan, now: datetime) -> None:

@@ -7,7 +7,7 @@ form, `TrackedOrder.as_storage`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,27 @@ from .tracking import OrderChange, RefillChange, TrackedOrder
 def money(amount: Decimal | None) -> float | None:
     """Return an amount as a JSON number (responses, events, attributes)."""
     return None if amount is None else float(amount)
+
+
+# Decimals shown for money: at least 2, at most what panels send (5) and a margin.
+MIN_MONEY_PLACES = 2
+MAX_MONEY_PLACES = 8
+
+
+def money_places(amounts: Iterable[Decimal | None]) -> int:
+    """Return the decimals the panel uses for money (at least 2).
+
+    Amounts keep the decimals the panel wrote ("0.0369", "100.84292"): the
+    account's money is shown with the most of them, so that a balance and a
+    charge read side by side have the same precision.
+    """
+    places = MIN_MONEY_PLACES
+    for amount in amounts:
+        if amount is not None and amount.is_finite():
+            exponent = amount.as_tuple().exponent
+            if isinstance(exponent, int):
+                places = max(places, -exponent)
+    return min(places, MAX_MONEY_PLACES)
 
 
 def timestamp(moment: datetime | None) -> str | None:

@@ -276,6 +276,7 @@ async def test_order_is_placed_tracked_and_completed(
             "remains": 0,
             "charge": 0.9,
             "currency": "USD",
+            "estimated_completion": None,
         }
         assert (await api.get_state(ACTIVE_ORDERS) or {}).get("state") == "0"
         assert updates.empty()

@@ -50,14 +50,18 @@ def fast_client() -> Generator[None]:
 
 @pytest.fixture
 def balance_every_refresh() -> Generator[None]:
-    """Every refresh reads the balance, however little time passed.
+    """Every refresh asks for everything: balance, orders and refills.
 
-    For tests that fire refreshes without moving time (a fault on the balance
-    request); the integration itself reads it at most once in 150 s.
+    For tests that fire refreshes without moving time (a fault on one of the
+    requests); the integration itself reads the balance at most once in 150 s
+    and the refills every 150 s, on plans of their own.
     """
+    coordinator = "custom_components.smm_panel.coordinator"
     with (
-        patch("custom_components.smm_panel.coordinator.BALANCE_MIN_GAP", timedelta(0)),
-        patch("custom_components.smm_panel.coordinator.BALANCE_MAX_AGE", timedelta(0)),
+        patch(f"{coordinator}.BALANCE_MIN_GAP", timedelta(0)),
+        patch(f"{coordinator}.BALANCE_MAX_AGE", timedelta(0)),
+        # Whatever is due within a day counts as due now.
+        patch(f"{coordinator}.SCHEDULE_SLACK", timedelta(days=1)),
     ):
         yield
 

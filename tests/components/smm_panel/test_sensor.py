@@ -405,3 +405,38 @@ async def test_tracking_during_an_outage_keeps_entities_unavailable(
         r for r in caplog.records if r.name.startswith("custom_components.smm_panel")
     ]
     assert [r.levelno for r in mine] == [logging.ERROR, logging.INFO]
+
+
+async def test_money_is_shown_with_the_panels_decimals(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A balance of 12.3456 is shown with 4 decimals, and so is the spending."""
+    panel.add_account(API_KEY, Decimal("12.3456"), "EUR")
+    panel.dialect.money_decimals = 4
+    await setup_integration(hass, mock_config_entry)
+
+    for entity_id in (
+        "sensor.127_0_0_1_balance",
+        "sensor.127_0_0_1_spent_in_the_last_24_hours",
+    ):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.options["sensor"]["suggested_display_precision"] == 4
+
+
+async def test_money_has_at_least_two_decimals(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A panel sending whole amounts still shows cents."""
+    panel.dialect.money_decimals = 0
+    await setup_integration(hass, mock_config_entry)
+
+    entry = entity_registry.async_get("sensor.127_0_0_1_balance")
+    assert entry is not None
+    assert entry.options["sensor"]["suggested_display_precision"] == 2
