@@ -262,6 +262,21 @@ def _progress(m: Measurement) -> None:
 # --- Home Assistant part ---------------------------------------------------------
 
 
+def _run_pytest(path: Path, env: dict[str, str]) -> bool:
+    """Run one benchmark file with pytest; return True when it passed."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(path),
+        "-q",
+        "--no-cov",
+        "-p",
+        "no:cacheprovider",
+    ]
+    return subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, check=False).returncode == 0
+
+
 def run_ha_bench(orders: int, latency: float) -> dict[str, Any] | None:
     """Run the Home Assistant refresh benchmark (pytest) and return its figures."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -272,18 +287,7 @@ def run_ha_bench(orders: int, latency: float) -> dict[str, Any] | None:
             "SMM_BENCH_ORDERS": str(orders),
             "SMM_BENCH_LATENCY": str(latency),
         }
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(HA_BENCH),
-            "-q",
-            "--no-cov",
-            "-p",
-            "no:cacheprovider",
-        ]
-        proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, check=False)
-        if proc.returncode != 0 or not out.exists():
+        if not _run_pytest(HA_BENCH, env) or not out.exists():
             print("Home Assistant benchmark failed", file=sys.stderr)
             return None
         data: dict[str, Any] = json.loads(out.read_text())
@@ -295,18 +299,7 @@ def run_freshness_bench(seed: int) -> list[dict[str, Any]] | None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "freshness.jsonl"
         env = {**os.environ, "SMM_BENCH_OUT": str(out), "SMM_BENCH_SEED": str(seed)}
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(FRESHNESS_BENCH),
-            "-q",
-            "--no-cov",
-            "-p",
-            "no:cacheprovider",
-        ]
-        proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, check=False)
-        if proc.returncode != 0 or not out.exists():
+        if not _run_pytest(FRESHNESS_BENCH, env) or not out.exists():
             print("Freshness benchmark failed", file=sys.stderr)
             return None
         return [json.loads(line) for line in out.read_text().splitlines() if line]

@@ -341,6 +341,7 @@ async def test_refill_cancel_status_and_services(
                 "start_count": statuses["orders"][0]["start_count"],
                 "remains": 0,
                 "currency": "USD",
+                "estimated_completion": None,
             },
             {
                 "order": second,
@@ -350,6 +351,7 @@ async def test_refill_cancel_status_and_services(
                 "start_count": statuses["orders"][1]["start_count"],
                 "remains": 500,
                 "currency": "USD",
+                "estimated_completion": None,
             },
             {"order": UNKNOWN_ORDER, "error": "Incorrect order ID"},
         ]
