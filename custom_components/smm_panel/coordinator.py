@@ -281,13 +281,22 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self.config_entry.async_on_unload(async_at_started(self.hass, fire))
 
     async def async_refresh(self) -> None:
-        """Refresh now, balance included: an action or the user asked for it.
+        """Refresh now, everything: an action asked for it.
 
         Scheduled refreshes do not come this way. The balance is still read
         at most once in BALANCE_MIN_GAP.
         """
         self._balance_wanted = self._asked = True
         await super().async_refresh()
+
+    async def async_request_refresh(self) -> None:
+        """Refresh soon, everything: the user asked (`homeassistant.update_entity`).
+
+        Home Assistant's debouncer calls `async_refresh` in 2025.4 and its
+        private refresh in later versions: both are marked here.
+        """
+        self._balance_wanted = self._asked = True
+        await super().async_request_refresh()
 
     async def _async_update_data(self) -> PanelData:
         """Fetch everything one refresh needs, record the changes, plan the next.

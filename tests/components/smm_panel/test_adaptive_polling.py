@@ -168,6 +168,25 @@ async def test_update_entity_refreshes_at_once_and_the_balance_at_most_every_150
     assert len(balance) == 2  # in 300 s
 
 
+async def test_update_entity_asks_for_orders_that_are_not_due(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    slow_panel: PanelSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """The user's refresh asks for every order at once, whatever the plan says."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    await place_order(hass)
+    await wait(hass, freezer, slow_panel, 5, step=5)
+    slow_panel.reset_log()
+    asked_at = slow_panel.clock.now
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": BALANCE}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert times(slow_panel, "status") == [asked_at]
+
+
 async def test_rate_limit_retry_after_stretches_the_interval(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
