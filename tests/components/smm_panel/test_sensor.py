@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+import json
 import logging
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -440,3 +442,20 @@ async def test_money_has_at_least_two_decimals(
     entry = entity_registry.async_get("sensor.127_0_0_1_balance")
     assert entry is not None
     assert entry.options["sensor"]["suggested_display_precision"] == 2
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_entity_words_are_translated(language: str) -> None:
+    """The low-balance states and the order's new attributes have names of their own."""
+    path = (
+        Path(__file__).parents[3]
+        / "custom_components"
+        / "smm_panel"
+        / "translations"
+        / f"{language}.json"
+    )
+    entity = json.loads(path.read_text(encoding="utf-8"))["entity"]
+    assert set(entity["binary_sensor"]["low_balance"]["state"]) == {"on", "off"}
+    attributes = entity["sensor"]["order"]["state_attributes"]
+    assert attributes["error"]["name"]
+    assert attributes["estimated_completion"]["name"]
