@@ -16,7 +16,11 @@ Each is measured twice: once for wall and CPU time (`time.process_time`), once
 under tracemalloc for the peak of Python memory allocated during the refresh
 (tracemalloc slows the code down, so it never runs during the timed pass).
 Requests are counted by the simulator. Then, unless --skip-ha, the refresh is
-measured inside Home Assistant by `tests/bench/bench_ha_refresh.py`.
+measured inside Home Assistant by `tests/bench/bench_ha_refresh.py`, and,
+unless --skip-freshness, a simulated day of orders and an idle day are run
+with the adaptive polling and with a fixed 5-minute poll by
+`tests/bench/bench_freshness.py` (delays from a change on the panel to its
+event, requests per day, completion-estimate error).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from simulator import Fault, PanelSimulator, SimulatorServer
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "bench-key-0123456789abcdef"
 HA_BENCH = PROJECT_ROOT / "tests" / "bench" / "bench_ha_refresh.py"
+FRESHNESS_BENCH = PROJECT_ROOT / "tests" / "bench" / "bench_freshness.py"
 
 
 @dataclass
@@ -257,6 +262,21 @@ def _progress(m: Measurement) -> None:
 # --- Home Assistant part ---------------------------------------------------------
 
 
+def _run_pytest(path: Path, env: dict[str, str]) -> bool:
+    """Run one benchmark file with pytest; return True when it passed."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(path),
+        "-q",
+        "--no-cov",
+        "-p",
+        "no:cacheprovider",
+    ]
+    return subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, check=False).returncode == 0
+
+
 def run_ha_bench(orders: int, latency: float) -> dict[str, Any] | None:
     """Run the Home Assistant refresh benchmark (pytest) and return its figures."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -267,25 +287,83 @@ def run_ha_bench(orders: int, latency: float) -> dict[str, Any] | None:
             "SMM_BENCH_ORDERS": str(orders),
             "SMM_BENCH_LATENCY": str(latency),
         }
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(HA_BENCH),
-            "-q",
-            "--no-cov",
-            "-p",
-            "no:cacheprovider",
-        ]
-        proc = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, check=False)
-        if proc.returncode != 0 or not out.exists():
+        if not _run_pytest(HA_BENCH, env) or not out.exists():
             print("Home Assistant benchmark failed", file=sys.stderr)
             return None
         data: dict[str, Any] = json.loads(out.read_text())
         return data
 
 
+def run_freshness_bench(seed: int) -> list[dict[str, Any]] | None:
+    """Run the simulated days (pytest) and return one figure set per day and polling."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "freshness.jsonl"
+        env = {**os.environ, "SMM_BENCH_OUT": str(out), "SMM_BENCH_SEED": str(seed)}
+        if not _run_pytest(FRESHNESS_BENCH, env) or not out.exists():
+            print("Freshness benchmark failed", file=sys.stderr)
+            return None
+        return [json.loads(line) for line in out.read_text().splitlines() if line]
+
+
 # --- output ------------------------------------------------------------------
+
+
+def _fmt_s(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.0f} s"
+
+
+def freshness_table(days: list[dict[str, Any]]) -> str:
+    """Return the markdown table of the simulated days."""
+    lines = [
+        "| day | polling | status changes | delay median | delay p95 | delay worst "
+        "| polling requests | catalogue requests | estimate error at 50 % |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in sorted(days, key=lambda r: (r["day"], r["polling"])):
+        error = row["estimate_error_median"]
+        estimate = (
+            "-"
+            if error is None
+            else f"{error * 100:.1f} % of the time left"
+            f" ({row['estimates']} of {row['estimates'] + row['estimates_missing']})"
+        )
+        lines.append(
+            f"| {row['day']} | {row['polling']} | {row['changes']} "
+            f"| {_fmt_s(row['delay_median_s'])} | {_fmt_s(row['delay_p95_s'])} "
+            f"| {_fmt_s(row['delay_worst_s'])} | {row['polling_requests']} "
+            f"| {row['catalogue_requests']} | {estimate} |"
+        )
+    return "\n".join(lines)
+
+
+def freshness_targets(days: list[dict[str, Any]]) -> list[str]:
+    """Return a line per freshness goal: met or missed."""
+    by = {(row["day"], row["polling"]): row for row in days}
+    report = []
+    busy, fixed = by.get(("busy", "adaptive")), by.get(("busy", "fixed"))
+    if busy is not None and fixed is not None:
+        median, p95 = busy["delay_median_s"], busy["delay_p95_s"]
+        report.append(
+            f"{'OK  ' if median <= 30 else 'MISS'} busy day: median delay"
+            f" {median:.0f} s (target ≤ 30 s)"
+        )
+        report.append(
+            f"{'OK  ' if p95 <= 90 else 'MISS'} busy day: 95th percentile"
+            f" {p95:.0f} s (target ≤ 90 s)"
+        )
+        ok = busy["polling_requests"] <= fixed["polling_requests"]
+        report.append(
+            f"{'OK  ' if ok else 'MISS'} busy day: {busy['polling_requests']} polling"
+            f" requests, fixed poll {fixed['polling_requests']} (target: no more)"
+        )
+    idle, idle_fixed = by.get(("idle", "adaptive")), by.get(("idle", "fixed"))
+    if idle is not None and idle_fixed is not None:
+        ratio = idle_fixed["polling_requests"] / max(idle["polling_requests"], 1)
+        report.append(
+            f"{'OK  ' if ratio >= 5 else 'MISS'} idle day: {ratio:.1f}x fewer polling"
+            " requests than the fixed poll (target ≥ 5x)"
+        )
+    return report
 
 
 def _fmt_time(seconds: float) -> str:
@@ -384,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ha-orders", type=int, default=1000)
     parser.add_argument("--skip-ha", action="store_true")
+    parser.add_argument("--skip-freshness", action="store_true")
+    parser.add_argument("--seed", type=int, default=18, help="the busy day's draw")
     parser.add_argument("--output", default=str(PROJECT_ROOT / "bench-results.json"))
     args = parser.parse_args(argv)
     sizes = sorted({int(size) for size in args.sizes.split(",")})
@@ -395,14 +475,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     results = asyncio.run(run_sweep(sizes, args.latency, args.repeat, args.naive_max))
     ha = None if args.skip_ha else run_ha_bench(args.ha_orders, args.latency)
+    days = None if args.skip_freshness else run_freshness_bench(args.seed)
 
     print()
     print(sweep_table(results))
     if ha is not None:
         print()
         print(ha_table(ha))
+    if days is not None:
+        print()
+        print(freshness_table(days))
     print()
-    targets = check_targets(results, ha)
+    targets = check_targets(results, ha) + freshness_targets(days or [])
     print("\n".join(targets))
 
     Path(args.output).write_text(
@@ -415,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": f"{platform.machine()} {os.cpu_count()} CPUs",
                 "sweep": [asdict(m) for m in results],
                 "home_assistant": ha,
+                "freshness": days,
                 "targets": targets,
             },
             indent=2,

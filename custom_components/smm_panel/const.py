@@ -16,9 +16,6 @@ CONF_RETENTION_HOURS: Final = "retention_hours"
 CONF_SPENDING_LIMIT: Final = "spending_limit"
 CONF_DUPLICATE_WINDOW: Final = "duplicate_window"
 
-# The integration's choice, not an option (Home Assistant's rule for polling
-# integrations): automations call homeassistant.update_entity for more.
-UPDATE_INTERVAL: Final = timedelta(minutes=5)
 DEFAULT_LOW_BALANCE_THRESHOLD: Final = 5.0
 DEFAULT_RETENTION_HOURS: Final = 24
 MAX_RETENTION_HOURS: Final = 720

@@ -17,7 +17,14 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import Balance, Catalogue, SmmPanelClient, SmmPanelError
+from .api import (
+    Balance,
+    Catalogue,
+    OrderStatus,
+    SmmPanelClient,
+    SmmPanelError,
+    SmmPanelRateLimitError,
+)
 from .catalogue_watch import CatalogueWatcher
 from .const import (
     CATALOGUE_REFRESH_INTERVAL,
@@ -35,10 +42,22 @@ from .const import (
     EVENT_REFILL_UPDATED,
     LOGGER,
     SPENDING_WINDOW,
-    UPDATE_INTERVAL,
 )
 from .errors import coordinator_error
-from .shapes import order_event, refill_event
+from .polling import (
+    ATTENTION_INTERVAL,
+    ATTENTION_WINDOW,
+    BALANCE_MAX_AGE,
+    BALANCE_MIN_GAP,
+    IDLE_INTERVAL,
+    MIN_INTERVAL,
+    REFILL_INTERVAL,
+    SCHEDULE_SLACK,
+    RefreshPlan,
+    orders_plan,
+    stretched,
+)
+from .shapes import money_places, order_event, refill_event
 from .tracking import (
     OrderChange,
     OrderTracker,
@@ -67,6 +86,8 @@ class PanelData:
     low_balance_threshold: Decimal
     spent_last_24h: Decimal = Decimal(0)
     statistics_currency: str | None = None
+    # The decimals the panel uses for money (at least 2): see shapes.money_places.
+    money_places: int = 2
     order_changes: tuple[OrderChange, ...] = ()
     refill_changes: tuple[RefillChange, ...] = ()
 
@@ -94,7 +115,8 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             LOGGER,
             config_entry=config_entry,
             name=DOMAIN,
-            update_interval=UPDATE_INTERVAL,
+            # Chosen again after every refresh (see polling.py).
+            update_interval=IDLE_INTERVAL,
         )
         self.client = client
         self.tracker = tracker
@@ -108,6 +130,26 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         self._startup_refill_changes: list[RefillChange] = []
         self._startup_delivery: Callable[[], None] | None = None
         self.catalogue_watcher = CatalogueWatcher(hass, config_entry.entry_id)
+        # Adaptive polling: the refreshes failed in a row, when an order was
+        # last placed or tracked (time.monotonic()), whether the next refresh
+        # should read the balance, and the plan chosen after the last refresh.
+        self._failures = 0
+        self._attention_since: float | None = None
+        self._balance_wanted = False
+        # When the refills were last asked for, and when the orders want a
+        # look (time.monotonic()); each kind is asked for on its own plan.
+        self._refills_read_at: float | None = None
+        self._orders_due_at: float | None = None
+        self._orders_reason = ""
+        # This refresh was asked for (an action, the user): ask everything.
+        self._asked = False
+        # What the next scheduled refresh asks for ("orders", "refills").
+        self._asks: frozenset[str] = frozenset({"orders", "refills"})
+        # An order was placed or tracked: the next refresh shows the charge
+        # whatever the time since the last balance read.
+        self._balance_spent = False
+        self.refresh_plan: RefreshPlan | None = None
+        self.next_refresh: datetime | None = None
 
     @callback
     def async_apply_options(self) -> None:
@@ -166,6 +208,10 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             low_balance_threshold=Decimal(str(threshold)),
             spent_last_24h=self.spent_last_24h(),
             statistics_currency=self.tracker.statistics_currency,
+            money_places=money_places(
+                [balance.amount]
+                + [order.charge for order in self.tracker.orders.values()]
+            ),
             order_changes=tuple(order_changes),
             refill_changes=tuple(refill_changes),
         )
@@ -239,33 +285,108 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
 
         self.config_entry.async_on_unload(async_at_started(self.hass, fire))
 
+    async def async_refresh(self) -> None:
+        """Refresh now, everything: an action asked for it.
+
+        Scheduled refreshes do not come this way. The balance is still read
+        at most once in BALANCE_MIN_GAP.
+        """
+        self._balance_wanted = self._asked = True
+        await super().async_refresh()
+
+    async def async_request_refresh(self) -> None:
+        """Refresh soon, everything: the user asked (`homeassistant.update_entity`).
+
+        Home Assistant's debouncer calls `async_refresh` in 2025.4 and its
+        private refresh in later versions: both are marked here.
+        """
+        self._balance_wanted = self._asked = True
+        await super().async_request_refresh()
+
     async def _async_update_data(self) -> PanelData:
-        """Fetch everything one refresh needs and record the changes.
+        """Fetch everything one refresh needs, record the changes, plan the next.
 
         Refreshes run one at a time: an action's refresh may start while a
         poll is running, and the older reply must not be applied last.
         """
         async with self._refresh_lock:
-            return await self._async_fetch_and_apply()
+            try:
+                data = await self._async_fetch_and_apply()
+            except SmmPanelError as err:
+                self._failures += 1
+                retry_after = (
+                    err.retry_after if isinstance(err, SmmPanelRateLimitError) else None
+                )
+                self._plan_next_refresh(retry_after)
+                raise coordinator_error(err) from err
+            self._failures = 0
+            self._plan_next_refresh()
+            return data
+
+    def _refills_due(self) -> bool:
+        """Return True when this refresh should ask for the refills' statuses.
+
+        Refills are asked for on their own plan, not at every refresh that
+        orders asked for: at most once in REFILL_INTERVAL, at once when new.
+        """
+        if not self.tracker.active_refill_ids():
+            return False
+        return self._asked or self._refills_read_at is None or "refills" in self._asks
+
+    def _orders_due(self) -> bool:
+        """Return True when this refresh should ask for the orders' statuses."""
+        if not self.tracker.active_order_ids():
+            return False
+        return self._asked or self._orders_due_at is None or "orders" in self._asks
+
+    def _balance_due(self) -> bool:
+        """Return True when this refresh should read the balance."""
+        if self.data is None or self.balance_read_at is None or self._balance_spent:
+            return True
+        age = time.monotonic() - self.balance_read_at
+        if age < BALANCE_MIN_GAP.total_seconds():
+            return False
+        return (
+            self._balance_wanted
+            or age >= (BALANCE_MAX_AGE - SCHEDULE_SLACK).total_seconds()
+        )
 
     async def _async_fetch_and_apply(self) -> PanelData:
-        asked_at = time.monotonic()
-        try:
-            balance = await self.client.async_get_balance()
+        statuses = {}
+        if orders_asked := self._orders_due():
             statuses = await self.client.async_get_orders_status(
                 self.tracker.active_order_ids()
             )
+        refill_statuses = {}
+        if self._refills_due():
+            asked_at = time.monotonic()
             refill_statuses = await self.client.async_get_refills_status(
                 self.tracker.active_refill_ids()
             )
-        except SmmPanelError as err:
-            raise coordinator_error(err) from err
-        self.balance_read_at = asked_at
-        self.tracker.forget_sent_before(asked_at)
+            self._refills_read_at = asked_at
+        # An order that ends without being fully delivered gives money back.
+        if any(
+            isinstance(status, OrderStatus)
+            and status.state.is_final
+            and (order := self.tracker.orders.get(order_id)) is not None
+            and order.state is not status.state
+            for order_id, status in statuses.items()
+        ):
+            self._balance_wanted = True
+        if self._balance_due():
+            asked_at = time.monotonic()
+            balance = await self.client.async_get_balance()
+            self.balance_read_at = asked_at
+            self._balance_wanted = self._balance_spent = False
+            self.tracker.forget_sent_before(asked_at)
+        else:
+            balance = self.data.balance
         await self._async_refresh_catalogue_quietly()
 
         now = dt_util.utcnow()
         order_changes, orders_dirty = self.tracker.apply_order_statuses(statuses, now)
+        if orders_asked or self._orders_due_at is None:
+            self._plan_orders(now)
         refill_changes, refills_dirty = self.tracker.apply_refill_statuses(
             refill_statuses
         )
@@ -283,6 +404,109 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             return self._snapshot(balance)
         self._fire_events(order_changes, refill_changes)
         return self._snapshot(balance, order_changes, refill_changes)
+
+    @property
+    def _attention(self) -> bool:
+        """Return True while an order was placed or tracked a moment ago."""
+        return (
+            self._attention_since is not None
+            and time.monotonic() - self._attention_since
+            < ATTENTION_WINDOW.total_seconds()
+        )
+
+    def _plan_orders(self, now: datetime) -> None:
+        """Decide when the orders want their next look (after one was taken)."""
+        plan = orders_plan(
+            self.tracker.orders.values(),
+            now,
+            attention=self._attention,
+            lagging=self.tracker.lagging_order_ids(),
+        )
+        if plan is None:
+            self._orders_due_at = None
+            return
+        self._orders_due_at = time.monotonic() + plan.interval.total_seconds()
+        self._orders_reason = plan.reason
+
+    @callback
+    def _plan_next_refresh(self, retry_after: float | None = None) -> None:
+        """Choose the interval to the next scheduled refresh (see polling.py)."""
+        self._asked = False
+        self._apply_plan(self._plan(retry_after), dt_util.utcnow())
+
+    def _plan(self, retry_after: float | None = None) -> RefreshPlan:
+        """Return the next refresh: when the orders, the refills or idling want it."""
+        mono = time.monotonic()
+        wanted: dict[str, RefreshPlan] = {
+            "": RefreshPlan(IDLE_INTERVAL, "nothing on its way")
+        }
+        if self._orders_due_at is not None and self.tracker.active_order_ids():
+            wanted["orders"] = RefreshPlan(
+                timedelta(seconds=self._orders_due_at - mono), self._orders_reason
+            )
+        if self.tracker.active_refill_ids():
+            read_at = self._refills_read_at
+            wait = REFILL_INTERVAL.total_seconds() - (
+                0 if read_at is None else mono - read_at
+            )
+            wanted["refills"] = RefreshPlan(
+                timedelta(seconds=wait), "a refill is on its way"
+            )
+        plan = min(wanted.values(), key=lambda plan: plan.interval)
+        plan = RefreshPlan(max(plan.interval, MIN_INTERVAL), plan.reason)
+        plan = stretched(plan, failures=self._failures, retry_after=retry_after)
+        # Each kind due by then is asked for then; the others wait their turn.
+        self._asks = frozenset(
+            kind
+            for kind, own in wanted.items()
+            if kind and own.interval <= plan.interval + SCHEDULE_SLACK
+        )
+        return plan
+
+    def next_refresh_diagnostics(self) -> dict[str, Any]:
+        """Return the planned refresh for diagnostics: when, in how long, why."""
+        plan = self.refresh_plan
+        return {
+            "at": None if self.next_refresh is None else self.next_refresh.isoformat(),
+            "interval_seconds": (
+                None if plan is None else round(plan.interval.total_seconds())
+            ),
+            "reason": None if plan is None else plan.reason,
+        }
+
+    @callback
+    def _apply_plan(self, plan: RefreshPlan, now: datetime) -> None:
+        self.refresh_plan = plan
+        self.update_interval = plan.interval
+        self.next_refresh = (
+            None if self.config_entry.pref_disable_polling else now + plan.interval
+        )
+        LOGGER.debug(
+            "Next refresh of %s in %s: %s",
+            self.config_entry.title,
+            plan.interval,
+            plan.reason,
+        )
+
+    @callback
+    def _async_pay_attention(self) -> None:
+        """Look again soon, balance included: an order was placed or tracked.
+
+        The refresh already scheduled may be far away (an idle account).
+        """
+        self._attention_since = time.monotonic()
+        self._orders_due_at = self._attention_since + (
+            ATTENTION_INTERVAL.total_seconds()
+        )
+        self._orders_reason = "an order was just placed or tracked"
+        self._balance_spent = True
+        if self.data is None or self._failures or not self._listeners:
+            return  # the refresh running or planned decides
+        now = dt_util.utcnow()
+        plan = self._plan()
+        if self.next_refresh is not None and now + plan.interval < self.next_refresh:
+            self._apply_plan(plan, now)
+            self._schedule_refresh()
 
     def _fire_events(
         self,
@@ -341,6 +565,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
         """
         added = self.tracker.track(orders)
         if added:
+            self._async_pay_attention()
             await self._async_tracking_changed()
         return added
 
@@ -364,4 +589,6 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             if self.tracker.track_refill(refill_id, order_id)
         ]
         if added:
+            self._refills_read_at = None  # ask for the new ones at once
+            self._async_pay_attention()
             await self._async_tracking_changed()

@@ -34,6 +34,7 @@ async def async_get_config_entry_diagnostics(
         "last_update_success": coordinator.last_update_success,
         "balance": {"amount": str(balance.amount), "currency": balance.currency},
         "catalogue_items": len(coordinator.catalogue),
+        "next_refresh": coordinator.next_refresh_diagnostics(),
         "tracked_orders": [order.as_storage() for order in data.orders.values()],
         "tracked_refills": [refill.as_storage() for refill in data.refills.values()],
     }

@@ -39,6 +39,8 @@ class SmmPanelSensorEntityDescription(SensorEntityDescription):
     unit_fn: Callable[[PanelData], str | None] = lambda _: None
     # When set, the state class depends on the snapshot (see the balance).
     state_class_fn: Callable[[PanelData], SensorStateClass | None] | None = None
+    # Money: shown with the panel's decimals (at least 2), like order charges.
+    money: bool = False
 
 
 def _balance_state_class(data: PanelData) -> SensorStateClass | None:
@@ -63,6 +65,7 @@ SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL,
         state_class_fn=_balance_state_class,
         suggested_display_precision=2,
+        money=True,
         value_fn=lambda data: data.balance.amount,
         unit_fn=lambda data: data.balance.currency,
     ),
@@ -77,6 +80,7 @@ SENSORS: tuple[SmmPanelSensorEntityDescription, ...] = (
         translation_key="spent_last_24h",
         device_class=SensorDeviceClass.MONETARY,
         suggested_display_precision=2,
+        money=True,
         value_fn=lambda data: data.spent_last_24h,
         unit_fn=lambda data: data.balance.currency,
     ),
@@ -197,6 +201,8 @@ class SmmPanelSensor(SmmPanelEntity, SensorEntity):
         # releases type the property differently (with and without `str`).
         if (state_class_fn := self.entity_description.state_class_fn) is not None:
             self._attr_state_class = state_class_fn(self.coordinator.data)
+        if self.entity_description.money:
+            self._attr_suggested_display_precision = self.coordinator.data.money_places
 
     @callback
     def _handle_coordinator_update(self) -> None:

@@ -90,6 +90,7 @@ from .shapes import (
     order_status_item,
     refill_item,
     refill_status_item,
+    with_estimate,
 )
 from .tracking import TrackedOrder
 
@@ -414,6 +415,8 @@ class BulkAction:
     record: (
         Callable[[SmmPanelCoordinator, Mapping[int, Any]], Awaitable[None]] | None
     ) = None
+    # Whether items carry the tracked orders' completion estimates.
+    estimates: bool = False
 
 
 async def _async_bulk(call: ServiceCall, action: BulkAction) -> ServiceResponse:
@@ -426,7 +429,10 @@ async def _async_bulk(call: ServiceCall, action: BulkAction) -> ServiceResponse:
     _reauth_if_refused(coordinator, results)
     if action.record is not None:
         await action.record(coordinator, results)
-    return {action.response_key: [action.item(i, results[i]) for i in ids]}
+    items: list[Any] = [action.item(i, results[i]) for i in ids]
+    if action.estimates:
+        items = [with_estimate(item, coordinator.tracker.orders) for item in items]
+    return {action.response_key: items}
 
 
 async def _async_track_new_refills(
@@ -458,6 +464,7 @@ BULK_ACTIONS: Final[dict[str, BulkAction]] = {
             ids, max_wait=ACTION_MAX_WAIT
         ),
         order_status_item,
+        estimates=True,
     ),
     SERVICE_REFILL: BulkAction(
         ATTR_ORDERS,

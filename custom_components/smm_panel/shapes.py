@@ -7,8 +7,12 @@ form, `TrackedOrder.as_storage`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from homeassistant.util import dt as dt_util
 
 from .api import (
     CancelResult,
@@ -23,6 +27,32 @@ from .tracking import OrderChange, RefillChange, TrackedOrder
 def money(amount: Decimal | None) -> float | None:
     """Return an amount as a JSON number (responses, events, attributes)."""
     return None if amount is None else float(amount)
+
+
+# Decimals shown for money: at least 2, at most what panels send (5) and a margin.
+MIN_MONEY_PLACES = 2
+MAX_MONEY_PLACES = 8
+
+
+def money_places(amounts: Iterable[Decimal | None]) -> int:
+    """Return the decimals the panel uses for money (at least 2).
+
+    Amounts keep the decimals the panel wrote ("0.0369", "100.84292"): the
+    account's money is shown with the most of them, so that a balance and a
+    charge read side by side have the same precision.
+    """
+    places = MIN_MONEY_PLACES
+    for amount in amounts:
+        if amount is not None and amount.is_finite():
+            exponent = amount.as_tuple().exponent
+            if isinstance(exponent, int):
+                places = max(places, -exponent)
+    return min(places, MAX_MONEY_PLACES)
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """Return a time as ISO 8601 in UTC (responses, events, attributes)."""
+    return None if moment is None else dt_util.as_utc(moment).isoformat()
 
 
 # --- action responses --------------------------------------------------------
@@ -41,6 +71,21 @@ def order_status_item(order_id: int, status: OrderStatus | ItemError) -> dict[st
         "remains": status.remains,
         "currency": status.currency,
     }
+
+
+def with_estimate(
+    item: dict[str, Any], tracked: Mapping[int, TrackedOrder]
+) -> dict[str, Any]:
+    """Add a tracked order's completion estimate to its `order_status` item.
+
+    The estimate comes from the refreshes' pace: null for an order not
+    tracked, not running, or whose pace is not known.
+    """
+    if "error" in item:
+        return item
+    order = tracked.get(item["order"])
+    estimate = None if order is None else order.estimated_completion
+    return item | {"estimated_completion": timestamp(estimate)}
 
 
 def refill_item(order_id: int, result: int | ItemError) -> dict[str, Any]:
@@ -105,6 +150,7 @@ def order_event(change: OrderChange) -> dict[str, Any]:
         "remains": order.remains,
         "charge": money(order.charge),
         "currency": order.currency,
+        "estimated_completion": timestamp(order.estimated_completion),
     }
 
 
@@ -120,8 +166,11 @@ def refill_event(change: RefillChange) -> dict[str, Any]:
 
 
 def order_attributes(order: TrackedOrder) -> dict[str, Any]:
-    """Return the attributes of an order's sensor."""
-    return {
+    """Return the attributes of an order's sensor.
+
+    `error` is there only while the panel reports one for the order.
+    """
+    attributes = {
         "order_id": order.order_id,
         "service_id": order.service_id,
         "service_name": order.service_name,
@@ -132,6 +181,9 @@ def order_attributes(order: TrackedOrder) -> dict[str, Any]:
         "charge": money(order.charge),
         "currency": order.currency,
         "progress": order.progress,
+        "estimated_completion": timestamp(order.estimated_completion),
         "raw_status": order.raw_status,
-        "error": order.error,
     }
+    if order.error is not None:
+        attributes["error"] = order.error
+    return attributes

@@ -31,6 +31,7 @@ from .api import (
     RefillStatus,
 )
 from .const import DOMAIN, LOGGER, STORAGE_VERSION
+from .pace import Pace, shown_estimate
 
 _TRACKERS: HassKey[dict[str, OrderTracker]] = HassKey(f"{DOMAIN}_trackers")
 
@@ -40,6 +41,19 @@ _NOT_FOUND_MARKERS = ("incorrect order id", "invalid order id", "not found")
 
 # Money read back from storage is bounded like money read from the panel.
 _MAX_MONEY = Decimal(10) ** 12
+# States whose `remains` mean something for progress: a pending order's
+# remains are whatever the panel puts there (PHP panels say 0).
+_RUNNING_STATES: Final = frozenset({OrderState.IN_PROGRESS, OrderState.PROCESSING})
+# Final states in which not everything was delivered: their remains may say 0
+# although the panel stopped counting.
+_UNDELIVERED_STATES: Final = frozenset(
+    {
+        OrderState.PARTIAL,
+        OrderState.CANCELED,
+        OrderState.REFUNDED,
+        OrderState.FAILED,
+    }
+)
 # Texts from the panel kept per order (status, error, currency): a panel that
 # sends a novel is not stored, shown and saved on every change.
 MAX_TEXT = 200
@@ -75,6 +89,14 @@ class TrackedOrder:
     error: str | None = None
     finished_at: datetime | None = None
     not_found: int = 0
+    # When the order should be delivered (running orders only); not stored:
+    # the pace is read again after a restart.
+    estimated_completion: datetime | None = None
+
+    @property
+    def is_running(self) -> bool:
+        """Return True while the panel is delivering the order."""
+        return self.state in _RUNNING_STATES
 
     @property
     def is_finished(self) -> bool:
@@ -86,13 +108,23 @@ class TrackedOrder:
 
     @property
     def progress(self) -> float | None:
-        """Return how much of the order is delivered, 0-100."""
+        """Return how much of the order is delivered, 0-100; None when unknown.
+
+        A pending order has delivered nothing, whatever `remains` says. A
+        canceled, refunded or failed order never shows 100 %: its remains may
+        say 0 only because the panel stopped counting.
+        """
         if self.state is OrderState.COMPLETED:
             return 100.0
+        if self.state is OrderState.PENDING:
+            return 0.0
         if not self.quantity or self.remains is None:
             return None
         done = (self.quantity - self.remains) / self.quantity * 100
-        return round(min(max(done, 0.0), 100.0), 1)
+        done = round(min(max(done, 0.0), 100.0), 1)
+        if done >= 100.0 and self.state in _UNDELIVERED_STATES:
+            return None  # not all was delivered, whatever remains says
+        return done
 
     def updated(self, status: OrderStatus | ItemError, now: datetime) -> TrackedOrder:
         """Return this order as a fresh status (or a per-order error) leaves it."""
@@ -128,6 +160,7 @@ class TrackedOrder:
     def as_storage(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
         data = asdict(self)
+        del data["estimated_completion"]
         data["state"] = self.state.value
         data["charge"] = None if self.charge is None else str(self.charge)
         data["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
@@ -401,6 +434,9 @@ class OrderTracker:
         # the balance was read ({reservation: (time.monotonic(), estimate)}).
         self._placed: dict[str, tuple[float, Decimal]] = {}
         self._placed_orders: list[PlacedOrder] = []
+        # The delivery pace of running orders (memory only: read again after
+        # a restart).
+        self._paces: dict[int, Pace] = {}
         # Orders that were on their way when Home Assistant last stopped.
         self.interrupted: list[PlacedOrder] = []
         # The currency of the balance's long-term statistics: the first seen.
@@ -614,15 +650,21 @@ class OrderTracker:
     def track(self, orders: Iterable[TrackedOrder]) -> list[int]:
         """Start tracking orders; return the ids that were not tracked yet."""
         added = []
+        now = dt_util.utcnow()
         for order in orders:
             if order.order_id not in self._orders:
                 self._orders[order.order_id] = order
                 added.append(order.order_id)
+                if order.is_running and order.remains is not None:
+                    # The status read to track it is the pace's first sample.
+                    self._paces[order.order_id] = Pace.begin(now, order.remains)
         return added
 
     def untrack(self, order_ids: Iterable[int]) -> list[int]:
         """Stop tracking orders and their refills; return the ids that were tracked."""
         removed = [i for i in order_ids if self._orders.pop(i, None) is not None]
+        for order_id in removed:
+            self._paces.pop(order_id, None)
         self._refills = {
             refill_id: refill
             for refill_id, refill in self._refills.items()
@@ -646,7 +688,9 @@ class OrderTracker:
         (remains, charge, errors...) changed and should be saved.
         """
         changed, dirty = _apply_statuses(
-            self._orders, statuses, lambda order, status: order.updated(status, now)
+            self._orders,
+            statuses,
+            lambda order, status: self._updated(order, status, now),
         )
         # The panel's charge and the order's state decide what it cost.
         for index, placed in enumerate(self._placed_orders):
@@ -660,6 +704,38 @@ class OrderTracker:
                 )
                 dirty = True
         return [OrderChange(new, old.state) for old, new in changed], dirty
+
+    def _updated(
+        self, order: TrackedOrder, status: OrderStatus | ItemError, now: datetime
+    ) -> TrackedOrder:
+        """Return an order as a fresh status leaves it, with its completion estimate.
+
+        A per-order error says nothing of the pace: the estimate stays.
+        """
+        order = order.updated(status, now)
+        if isinstance(status, ItemError):
+            return order
+        order_id = order.order_id
+        if not order.is_running or order.remains is None:
+            self._paces.pop(order_id, None)
+            return replace(order, estimated_completion=None)
+        pace = self._paces.get(order_id)
+        pace = (
+            Pace.begin(now, order.remains)
+            if pace is None
+            else pace.observe(now, order.remains)
+        )
+        self._paces[order_id] = pace
+        return replace(
+            order,
+            estimated_completion=shown_estimate(
+                order.estimated_completion, pace.estimate(now), now
+            ),
+        )
+
+    def lagging_order_ids(self) -> set[int]:
+        """Return the running orders whose last look saw less than their pace."""
+        return {i for i, pace in self._paces.items() if pace.lagging()}
 
     def apply_refill_statuses(
         self, statuses: Mapping[int, RefillStatus | ItemError]

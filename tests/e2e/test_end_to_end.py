@@ -276,6 +276,7 @@ async def test_order_is_placed_tracked_and_completed(
             "remains": 0,
             "charge": 0.9,
             "currency": "USD",
+            "estimated_completion": None,
         }
         assert (await api.get_state(ACTIVE_ORDERS) or {}).get("state") == "0"
         assert updates.empty()
@@ -340,6 +341,7 @@ async def test_refill_cancel_status_and_services(
                 "start_count": statuses["orders"][0]["start_count"],
                 "remains": 0,
                 "currency": "USD",
+                "estimated_completion": None,
             },
             {
                 "order": second,
@@ -349,6 +351,7 @@ async def test_refill_cancel_status_and_services(
                 "start_count": statuses["orders"][1]["start_count"],
                 "remains": 500,
                 "currency": "USD",
+                "estimated_completion": None,
             },
             {"order": UNKNOWN_ORDER, "error": "Incorrect order ID"},
         ]

@@ -22,8 +22,9 @@ from simulator import PanelSimulator
 
 from ...conftest import API_KEY, PATIENT, SHORT
 
-# A little more than the default polling interval.
-POLL = timedelta(minutes=5, seconds=1)
+# A little more than the longest interval the integration chooses (30 minutes,
+# nothing on its way): any scheduled refresh is due by then.
+POLL = timedelta(minutes=30, seconds=1)
 
 # Entity ids of the account on 127.0.0.1 (the simulated panel).
 ORDER_SENSOR = "sensor.127_0_0_1_order_{}"
@@ -43,6 +44,24 @@ def fast_client() -> Generator[None]:
     with (
         patch("custom_components.smm_panel.const.CLIENT_TIMEOUT", PATIENT),
         patch("custom_components.smm_panel.const.CLIENT_BACKOFF", 0),
+    ):
+        yield
+
+
+@pytest.fixture
+def balance_every_refresh() -> Generator[None]:
+    """Every refresh asks for everything: balance, orders and refills.
+
+    For tests that fire refreshes without moving time (a fault on one of the
+    requests); the integration itself reads the balance at most once in 150 s
+    and the refills every 150 s, on plans of their own.
+    """
+    coordinator = "custom_components.smm_panel.coordinator"
+    with (
+        patch(f"{coordinator}.BALANCE_MIN_GAP", timedelta(0)),
+        patch(f"{coordinator}.BALANCE_MAX_AGE", timedelta(0)),
+        # Whatever is due within a day counts as due now.
+        patch(f"{coordinator}.SCHEDULE_SLACK", timedelta(days=1)),
     ):
         yield
 

@@ -10,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
@@ -395,14 +396,18 @@ async def test_reauth_flow_key_of_another_entry(
 
 
 async def test_polling_with_revoked_key_starts_reauth(
-    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """When the panel stops accepting the key, a reauth flow is started."""
     await setup_integration(hass, mock_config_entry)
     assert _reauth_flows(hass, mock_config_entry) == []
 
     panel.faults.add(Fault("key_revoked"))
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
+    freezer.tick(timedelta(minutes=31))  # an idle account: every 30 minutes
+    async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert len(_reauth_flows(hass, mock_config_entry)) == 1
@@ -585,8 +590,11 @@ async def test_options_flow(
     assert state.attributes["threshold"] == 99.5
 
 
-async def test_polling_stays_every_five_minutes(
-    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+async def test_polling_stays_as_the_integration_chooses(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Saving options does not change how often the panel is polled."""
     await setup_integration(hass, mock_config_entry)
@@ -598,10 +606,12 @@ async def test_polling_stays_every_five_minutes(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     panel.reset_log()
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=4))
+    freezer.tick(timedelta(minutes=29))  # idle: every 30 minutes
+    async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert panel.count("balance") == 0
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5, seconds=1))
+    freezer.tick(timedelta(minutes=1, seconds=1))
+    async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert panel.count("balance") == 1
 

@@ -67,8 +67,9 @@ async def test_diagnostics(
     running_diag, done_diag = diagnostics["tracked_orders"]
     assert running_diag["finished_at"] is None
     assert dt_util.parse_datetime(done_diag["finished_at"]) is not None
+    assert dt_util.parse_datetime(diagnostics["next_refresh"]["at"]) is not None
     assert diagnostics == snapshot(
-        exclude=props("created_at", "modified_at", "finished_at", CONF_API_URL)
+        exclude=props("created_at", "modified_at", "finished_at", "at", CONF_API_URL)
     )
     assert API_KEY not in json.dumps(diagnostics)
 

@@ -313,6 +313,7 @@ def polling_error(kind: str, request_action: str) -> str:
     }[kind]
 
 
+@pytest.mark.usefixtures("balance_every_refresh")
 @pytest.mark.parametrize("request_action", ["balance", "status", "refill_status"])
 @pytest.mark.parametrize("kind", FAULTS)
 async def test_polling_fault(

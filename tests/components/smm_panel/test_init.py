@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
-from pathlib import Path
-import re
 import socket
-from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 import pytest_socket
-import yaml
 
 from custom_components.smm_panel.account import panel_host, panel_site_url
 from custom_components.smm_panel.config_flow import account_unique_id
@@ -193,11 +188,14 @@ async def test_device_link_is_accepted_by_home_assistant(
 
 
 async def test_migration_drops_the_polling_interval(
-    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    panel_url: str,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """An entry that set a polling interval keeps its other options only.
 
-    It then polls every five minutes, like every entry.
+    It then polls as the integration chooses: every 30 minutes when idle.
     """
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -221,10 +219,12 @@ async def test_migration_drops_the_polling_interval(
     assert entry.unique_id == account_unique_id(panel_url, API_KEY)
 
     panel.reset_log()
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=2))
+    freezer.tick(timedelta(minutes=2))
+    async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert panel.count("balance") == 0  # not every minute any more
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5, seconds=1))
+    freezer.tick(timedelta(minutes=28, seconds=1))
+    async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert panel.count("balance") == 1
 
@@ -244,57 +244,6 @@ async def test_entry_of_a_newer_version_is_not_loaded(
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
     assert panel.requests == []
-
-
-def _readme_refresh_automation() -> dict[str, Any]:
-    """Return the README's automation that refreshes an account every minute."""
-    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL)
-    (block,) = [b for b in blocks if "homeassistant.update_entity" in b]
-    # The README's account is smmqueen.com; the test panel is 127.0.0.1.
-    config: dict[str, Any] = yaml.safe_load(block.replace("smmqueen_com", "127_0_0_1"))
-    return config
-
-
-async def test_readme_automation_refreshes_while_orders_are_active(
-    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
-) -> None:
-    """The README's automation polls every minute, only while orders are active."""
-    await setup_integration(hass, mock_config_entry)
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "automation", _readme_refresh_automation())
-    await hass.async_block_till_done()
-
-    # Time patterns fire up to half a second into the minute.
-    minute = dt_util.utcnow().replace(second=0, microsecond=999000)
-
-    async def next_minute() -> None:
-        nonlocal minute
-        minute += timedelta(minutes=1)
-        async_fire_time_changed(hass, minute)
-        await hass.async_block_till_done(wait_background_tasks=True)
-
-    panel.reset_log()
-    await next_minute()
-    assert panel.count("balance") == 0  # no active order: nothing asked
-
-    order = panel.create_order(1, 1000)
-    await hass.services.async_call(
-        DOMAIN,
-        "track_orders",
-        {"orders": [order.order_id]},
-        blocking=True,
-        return_response=True,
-    )
-    await hass.async_block_till_done(wait_background_tasks=True)
-    state = hass.states.get("sensor.127_0_0_1_active_orders")
-    assert state is not None
-    assert state.state == "1"
-
-    panel.reset_log()
-    await next_minute()
-    assert panel.count("balance") == 1
-    assert panel.count("status") == 1
 
 
 @pytest.mark.parametrize(

@@ -317,6 +317,7 @@ async def test_huge_numbers_from_the_panel_never_stop_saving(
     assert response["order"] in stored_order_ids(hass_storage, loaded_entry)
 
 
+@pytest.mark.usefixtures("balance_every_refresh")
 async def test_deeply_nested_poll_reply_is_one_failed_refresh(
     hass: HomeAssistant,
     monkeypatch: pytest.MonkeyPatch,

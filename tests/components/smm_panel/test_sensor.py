@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+import json
 import logging
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -107,6 +109,7 @@ async def test_currency_and_low_balance_follow_the_panel(
     hass: HomeAssistant,
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """The balance unit is the account currency; low balance turns on below 5."""
     panel.add_account(API_KEY, Decimal("12.3456"), "EUR")
@@ -120,7 +123,7 @@ async def test_currency_and_low_balance_follow_the_panel(
     assert hass.states.get("binary_sensor.127_0_0_1_low_balance").state == "off"
 
     panel.set_balance(Decimal("4.99"))
-    await poll(hass)
+    await tick(hass, freezer)  # an idle account reads its balance every 30 min
     assert hass.states.get("binary_sensor.127_0_0_1_low_balance").state == "on"
 
 
@@ -129,8 +132,10 @@ async def test_order_lifecycle(
     hass_storage: dict[str, Any],
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """An order goes pending, in progress, completed; events follow; polling stops."""
+    freezer.move_to("2026-11-27T12:00:00+00:00")
     order = panel.create_order(1, 1000)
     seed_tracked_orders(hass_storage, mock_config_entry, tracked(order.order_id))
     bus_events = async_capture_events(hass, EVENT_ORDER_UPDATED)
@@ -163,6 +168,7 @@ async def test_order_lifecycle(
             "remains": 500,
             "charge": 0.9,
             "currency": "USD",
+            "estimated_completion": None,
         },
         {
             "config_entry_id": mock_config_entry.entry_id,
@@ -172,6 +178,7 @@ async def test_order_lifecycle(
             "remains": 0,
             "charge": 0.9,
             "currency": "USD",
+            "estimated_completion": None,
         },
     ]
     event_state = hass.states.get("event.127_0_0_1_order_updates")
@@ -181,6 +188,7 @@ async def test_order_lifecycle(
 
     # A finished order is not polled any more; the balance still is.
     panel.reset_log()
+    freezer.tick(POLL)
     await poll(hass)
     assert panel.count("status") == 0
     assert panel.count("balance") == 1
@@ -281,8 +289,8 @@ async def test_finished_orders_removed_after_retention(
     await tick(hass, freezer)
     assert hass.states.get(entity_id).state == "completed"
 
-    for _ in range(11):  # 55 minutes: still within the hour
-        await tick(hass, freezer)
+    # Nothing on its way: a refresh every 30 minutes removes it after the hour.
+    await tick(hass, freezer)  # 30 minutes: still within the hour
     assert hass.states.get(entity_id) is not None
 
     for _ in range(2):
@@ -399,3 +407,55 @@ async def test_tracking_during_an_outage_keeps_entities_unavailable(
         r for r in caplog.records if r.name.startswith("custom_components.smm_panel")
     ]
     assert [r.levelno for r in mine] == [logging.ERROR, logging.INFO]
+
+
+async def test_money_is_shown_with_the_panels_decimals(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A balance of 12.3456 is shown with 4 decimals, and so is the spending."""
+    panel.add_account(API_KEY, Decimal("12.3456"), "EUR")
+    panel.dialect.money_decimals = 4
+    await setup_integration(hass, mock_config_entry)
+
+    for entity_id in (
+        "sensor.127_0_0_1_balance",
+        "sensor.127_0_0_1_spent_in_the_last_24_hours",
+    ):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.options["sensor"]["suggested_display_precision"] == 4
+
+
+async def test_money_has_at_least_two_decimals(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A panel sending whole amounts still shows cents."""
+    panel.dialect.money_decimals = 0
+    await setup_integration(hass, mock_config_entry)
+
+    entry = entity_registry.async_get("sensor.127_0_0_1_balance")
+    assert entry is not None
+    assert entry.options["sensor"]["suggested_display_precision"] == 2
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_entity_words_are_translated(language: str) -> None:
+    """The low-balance states and the order's new attributes have names of their own."""
+    path = (
+        Path(__file__).parents[3]
+        / "custom_components"
+        / "smm_panel"
+        / "translations"
+        / f"{language}.json"
+    )
+    entity = json.loads(path.read_text(encoding="utf-8"))["entity"]
+    assert set(entity["binary_sensor"]["low_balance"]["state"]) == {"on", "off"}
+    attributes = entity["sensor"]["order"]["state_attributes"]
+    assert attributes["error"]["name"]
+    assert attributes["estimated_completion"]["name"]

@@ -129,7 +129,9 @@ def quiet_test_harness() -> Generator[None]:
     logger.setLevel(level)
 
 
-@pytest.mark.usefixtures("short_client_timeout", "quiet_test_harness")
+@pytest.mark.usefixtures(
+    "short_client_timeout", "quiet_test_harness", "balance_every_refresh"
+)
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_soak(
     hass: HomeAssistant,

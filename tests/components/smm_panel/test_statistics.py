@@ -32,6 +32,7 @@ def auto_enable_custom_integrations(
     """Set the recorder up before Home Assistant, then load the integration."""
 
 
+@pytest.mark.usefixtures("balance_every_refresh")
 async def test_balance_statistics_and_a_currency_change(
     hass: HomeAssistant,
     panel: PanelSimulator,
