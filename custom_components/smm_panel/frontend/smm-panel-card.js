@@ -1,0 +1,1 @@
+customElements.define("smm-panel-card", class extends HTMLElement {});
