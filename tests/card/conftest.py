@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -23,10 +24,11 @@ import aiohttp
 import pytest
 import pytest_socket  # type: ignore[import-untyped]
 
-from scripts.e2e_support.ha_api import HomeAssistantApi
+from scripts.e2e_support.ha_api import HomeAssistantApi, HomeAssistantCommandError
 from scripts.e2e_support.processes import (
     LOOPBACK,
     ensure_frontend,
+    ensure_integration_requirements,
     free_port,
     prepare_config_dir,
     start_simulator,
@@ -44,6 +46,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Since 2026.x the frontend's list of actions imports these (through the base
+# entity components); Home Assistant runs with --skip-pip here.
+FRONTEND_NEEDS = ("camera", "conversation", "ffmpeg", "tts", "assist_pipeline")
 DASHBOARD = "smm-card"
 CARD_DASHBOARD_FILE = "card_dashboard.yaml"
 # Options of the account: a spending limit, so the estimate shows it.
@@ -116,6 +121,13 @@ async def _set_up(stack: CardStack) -> None:
         api = HomeAssistantApi(session, stack.hass_url)
         stack.token = await api.onboard(**OWNER)
         await api.wait_until_running()
+        async with api.websocket() as ws:
+            # Since 2026.x the YAML http settings start as a trial that the
+            # frontend asks to confirm (a dialog over the dashboard), and
+            # that is reverted unless confirmed: confirm it, as the owner
+            # would. Older releases have no such command.
+            with contextlib.suppress(HomeAssistantCommandError):
+                await ws.command("http/config/promote")
         flow = await api.start_config_flow("smm_panel")
         result = await api.configure_flow(
             flow["flow_id"], {"api_url": stack.api_url, "api_key": API_KEY}
@@ -131,6 +143,7 @@ def card_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CardStack]:
     chromium_or_skip()
     pytest_socket.enable_socket()
     ensure_frontend()
+    ensure_integration_requirements(*FRONTEND_NEEDS)
     root = tmp_path_factory.mktemp("card")
     stack = CardStack(root=root, hass_port=free_port(), sim_port=free_port())
     try:
@@ -283,3 +296,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "e2e: end-to-end test running real hass and simulator processes"
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the end of Home Assistant's log to a failed browser test."""
+    report = yield
+    stack = getattr(item, "funcargs", {}).get("card_stack")
+    if report.failed and isinstance(stack, CardStack) and stack.hass_log.exists():
+        lines = stack.hass_log.read_text("utf-8", errors="replace").splitlines()
+        report.sections.append(("Home Assistant log (end)", "\n".join(lines[-80:])))
+    return report

@@ -406,36 +406,37 @@ async def test_several_accounts(
 
 async def test_card_served_and_loaded_by_the_frontend(
     hass: HomeAssistant,
-    hass_ws_client: WebSocketGenerator,
+    hass_storage: dict[str, Any],
     hass_client_no_auth: ClientSessionGenerator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """The integration serves the card and has the frontend load it everywhere.
+    """The integration serves the card, and every frontend page loads it.
 
     Home Assistant's HTTP server starts with the frontend: on a free loopback
-    port here, not on 8123.
+    port here, not on 8123. Onboarding is done, so "/" is the app's page.
     """
+    hass_storage["onboarding"] = {
+        "version": 4,
+        "minor_version": 1,
+        "key": "onboarding",
+        "data": {"done": ["user", "core_config", "analytics", "integration"]},
+    }
     assert await async_setup_component(
         hass, "http", {"http": {"server_host": "127.0.0.1", "server_port": free_port()}}
     )
     assert await async_setup_component(hass, "frontend", {})
-    browser = await hass_ws_client(hass)
-    await browser.send_json_auto_id({"type": "frontend/subscribe_extra_js"})
-    assert (await browser.receive_json())["success"]
-
     await setup_integration(hass, mock_config_entry)
-    added = await browser.receive_json()
-    url = added["event"]["item"]["url"]
-    card = await (await hass_client_no_auth()).get(url)
+    client = await hass_client_no_auth()
+
+    page = await client.get("/")
+    html = await page.text()
+    version = json.loads((INTEGRATION / "manifest.json").read_text())["version"]
+    url = f"/smm_panel/smm-panel-card.js?v={version}"
+    card = await client.get(url)
     script = await card.text()
 
-    assert added["event"]["change_type"] == "added"
-    assert added["event"]["item"]["type"] == "module"
-    assert (
-        url
-        == "/smm_panel/smm-panel-card.js?v="
-        + json.loads((INTEGRATION / "manifest.json").read_text())["version"]
-    )
+    assert page.status == 200
+    assert f'"{url}"' in html
     assert card.status == 200
     assert card.headers["Cache-Control"].startswith("public, max-age=")
     assert "customElements.define(" in script
