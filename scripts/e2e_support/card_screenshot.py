@@ -23,6 +23,8 @@ from .processes import LOOPBACK
 from .screenshot import login_url
 
 CHROMIUM = "/usr/bin/chromium"
+# Headless, offline, quiet: Chromium talks to Home Assistant only. The card's
+# browser tests (tests/card) launch it the same way.
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -31,7 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--hide-scrollbars",
 ]
 WAIT_MS = 60_000
 MARGIN = 12
@@ -44,7 +45,7 @@ async def take(args: argparse.Namespace) -> None:
     width, height = (int(v) for v in args.size.split(","))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=args.chromium, args=CHROMIUM_ARGS
+            executable_path=args.chromium, args=[*CHROMIUM_ARGS, "--hide-scrollbars"]
         )
         page = await browser.new_page(viewport={"width": width, "height": height})
         page.set_default_timeout(WAIT_MS)

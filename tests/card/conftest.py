@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Iterator
 import contextlib
 import json
 import os
@@ -24,6 +24,7 @@ import aiohttp
 import pytest
 import pytest_socket  # type: ignore[import-untyped]
 
+from scripts.e2e_support.card_screenshot import CHROMIUM_ARGS
 from scripts.e2e_support.ha_api import HomeAssistantApi, HomeAssistantCommandError
 from scripts.e2e_support.processes import (
     LOOPBACK,
@@ -33,19 +34,14 @@ from scripts.e2e_support.processes import (
     prepare_config_dir,
     start_simulator,
 )
-from tests.e2e.conftest import API_KEY, OWNER, E2EStack
+from tests.e2e.conftest import (  # the hook attaches hass's log to failures
+    API_KEY,
+    OWNER,
+    E2EStack,
+    pytest_runtest_makereport,  # noqa: F401
+)
 
 CHROMIUM = Path(os.environ.get("SMM_CHROMIUM", "/usr/bin/chromium"))
-# Chromium as the brief of the tests wants it: headless, offline, no profile.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Since 2026.x the frontend's list of actions imports these (through the base
 # entity components); Home Assistant runs with --skip-pip here.
 FRONTEND_NEEDS = ("camera", "conversation", "ffmpeg", "tts", "assist_pipeline")
@@ -138,7 +134,7 @@ async def _set_up(stack: CardStack) -> None:
 
 
 @pytest.fixture(scope="module")
-def card_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CardStack]:
+def e2e_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CardStack]:
     """Start the simulator and Home Assistant with the card's dashboard."""
     chromium_or_skip()
     pytest_socket.enable_socket()
@@ -171,7 +167,7 @@ def card_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CardStack]:
 
 
 @pytest.fixture
-async def browser(card_stack: CardStack, socket_enabled: None) -> AsyncIterator[Any]:
+async def browser(e2e_stack: CardStack, socket_enabled: None) -> AsyncIterator[Any]:
     """Debian's Chromium, driven by Playwright, for one test.
 
     Playwright gives each launch a fresh, temporary profile folder (the
@@ -296,16 +292,3 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "e2e: end-to-end test running real hass and simulator processes"
     )
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Attach the end of Home Assistant's log to a failed browser test."""
-    report = yield
-    stack = getattr(item, "funcargs", {}).get("card_stack")
-    if report.failed and isinstance(stack, CardStack) and stack.hass_log.exists():
-        lines = stack.hass_log.read_text("utf-8", errors="replace").splitlines()
-        report.sections.append(("Home Assistant log (end)", "\n".join(lines[-80:])))
-    return report

@@ -39,7 +39,7 @@ type OpenCard = Callable[..., Awaitable[Any]]
 
 
 @pytest.fixture
-def open_card(browser: Any, card_stack: CardStack) -> OpenCard:
+def open_card(browser: Any, e2e_stack: CardStack) -> OpenCard:
     """Open the card's dashboard in a new browser context, logged in as the owner.
 
     The contexts close with the browser, after the test.
@@ -53,7 +53,7 @@ def open_card(browser: Any, card_stack: CardStack) -> OpenCard:
         )
         page = await context.new_page()
         page.set_default_timeout(WAIT_MS)
-        await page.goto(await login_url(card_stack, f"/{DASHBOARD}/card"))
+        await page.goto(await login_url(e2e_stack, f"/{DASHBOARD}/card"))
         await card(page).locator(".header").wait_for()
         return page
 
@@ -85,7 +85,7 @@ async def choose_service(page: Any, search: str, service: int) -> None:
 
 
 async def test_place_order_through_picker_and_confirmation(
-    open_card: OpenCard, card_stack: CardStack
+    open_card: OpenCard, e2e_stack: CardStack
 ) -> None:
     """Search, choose, fill in, see the estimate, confirm: the order is on top."""
     page = await open_card()
@@ -105,7 +105,7 @@ async def test_place_order_through_picker_and_confirmation(
     await expect_text(ui.locator("dd.charge"), "0.90 USD")
     await expect_text(ui.locator("dd.balance-after"), "99.10 USD")
     await expect_text(ui.locator("dd.spending"), "0.00 of 50.00 USD")
-    assert await adds(card_stack) == 0
+    assert await adds(e2e_stack) == 0
 
     await ui.locator("button.place").click()
     text = await ui.locator(".confirm").inner_text()
@@ -113,7 +113,7 @@ async def test_place_order_through_picker_and_confirmation(
     assert LINK in text
     assert "1,000" in text
     assert "0.90 USD" in text
-    assert await adds(card_stack) == 0
+    assert await adds(e2e_stack) == 0
     await ui.locator(".confirm button.confirm-button").click()
 
     await expect_text(ui.locator(".message.ok"), f"Order {FIRST_ORDER} placed.")
@@ -121,10 +121,10 @@ async def test_place_order_through_picker_and_confirmation(
     assert await first.get_attribute("data-order") == str(FIRST_ORDER)
     assert "Followers" in await first.inner_text()
     assert "Pending" in await first.inner_text()
-    assert await adds(card_stack) == 1
+    assert await adds(e2e_stack) == 1
 
 
-async def test_refusals_shown(open_card: OpenCard, card_stack: CardStack) -> None:
+async def test_refusals_shown(open_card: OpenCard, e2e_stack: CardStack) -> None:
     """A refused estimate is explained; the panel's own refusal is shown."""
     page = await open_card()
     await choose_service(page, "followers", 1)
@@ -139,7 +139,7 @@ async def test_refusals_shown(open_card: OpenCard, card_stack: CardStack) -> Non
     assert await ui.locator("button.place").is_disabled()
 
     await sim(
-        card_stack,
+        e2e_stack,
         "POST",
         "fault",
         kind="error",
@@ -158,13 +158,13 @@ async def test_refusals_shown(open_card: OpenCard, card_stack: CardStack) -> Non
 
 
 async def test_refill_and_cancel_from_the_list(
-    open_card: OpenCard, card_stack: CardStack
+    open_card: OpenCard, e2e_stack: CardStack
 ) -> None:
     """A finished order offers a refill, a running one a cancel; both confirmed."""
-    await sim(card_stack, "POST", "advance", seconds=700)
-    await poll_until(card_stack, f"sensor.127_0_0_1_order_{FIRST_ORDER}", "completed")
+    await sim(e2e_stack, "POST", "advance", seconds=700)
+    await poll_until(e2e_stack, f"sensor.127_0_0_1_order_{FIRST_ORDER}", "completed")
     placed = await call_service(
-        card_stack,
+        e2e_stack,
         "smm_panel",
         "add_order",
         {"service": 3, "link": "https://www.instagram.com/running/", "quantity": 100},
@@ -193,7 +193,7 @@ async def test_refill_and_cancel_from_the_list(
     await running_row.locator("button.cancel").click()
     await ui.locator(".confirm button.confirm-button").click()
     await expect_text(ui.locator(".message.ok"), f"Order {running}: cancel requested.")
-    orders = await sim(card_stack, "GET", "orders")
+    orders = await sim(e2e_stack, "GET", "orders")
     assert next(o for o in orders if o["order"] == running)["status"] == "Canceled"
 
 
@@ -261,9 +261,9 @@ async def test_dark_theme(open_card: OpenCard) -> None:
     assert _luminance(colors["text"]) > 0.7, colors
 
 
-async def test_arabic_right_to_left(open_card: OpenCard, card_stack: CardStack) -> None:
+async def test_arabic_right_to_left(open_card: OpenCard, e2e_stack: CardStack) -> None:
     """In Arabic the card reads right to left, refusals included, at phone width."""
-    await set_language(card_stack, "ar")
+    await set_language(e2e_stack, "ar")
     try:
         page = await open_card(viewport=PHONE)
         ui = card(page)
@@ -286,4 +286,59 @@ async def test_arabic_right_to_left(open_card: OpenCard, card_stack: CardStack) 
             "الكمية 10 أقل من الحد الأدنى لهذه الخدمة وهو 50.",
         )
     finally:
-        await set_language(card_stack, "en")
+        await set_language(e2e_stack, "en")
+
+
+async def test_card_picker_and_visual_editor(open_card: OpenCard) -> None:
+    """The card is offered in the card picker and edited with a form."""
+    page = await open_card()
+
+    found = await page.evaluate(
+        """async () => {
+        const Card = customElements.get('smm-panel-card');
+        const editor = Card.getConfigElement();
+        editor.hass = document.querySelector('home-assistant').hass;
+        editor.setConfig({type: 'custom:smm-panel-card'});
+        document.body.append(editor);
+        let changed = null;
+        editor.addEventListener('config-changed', (e) => {
+            changed = e.detail.config;
+        });
+        const form = editor.querySelector('ha-form');
+        form.dispatchEvent(new CustomEvent('value-changed', {
+            detail: {value: {title: 'Queen', show_orders: false, max_orders: 5}},
+        }));
+        return {
+            picker: window.customCards.filter((c) => c.type === 'smm-panel-card'),
+            stub: Card.getStubConfig(),
+            editor: editor.localName,
+            fields: form.schema.map((field) => field.name),
+            changed,
+        };
+    }"""
+    )
+
+    assert found["picker"] == [
+        {
+            "type": "smm-panel-card",
+            "name": "SMM Panel",
+            "description": "Orders of an SMM panel account: place, refill and cancel.",
+            "preview": False,
+            "documentationURL": "https://github.com/smm-panel-ha/smm_panel#dashboard-card",
+        }
+    ]
+    assert found["stub"] == {}
+    assert found["editor"] == "smm-panel-card-editor"
+    assert found["fields"] == [
+        "config_entry_id",
+        "title",
+        "show_orders",
+        "show_new_order",
+        "max_orders",
+    ]
+    assert found["changed"] == {
+        "type": "custom:smm-panel-card",
+        "title": "Queen",
+        "show_orders": False,
+        "max_orders": 5,
+    }
