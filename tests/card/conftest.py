@@ -36,6 +36,7 @@ from scripts.e2e_support.processes import (
 )
 from tests.e2e.conftest import (  # the hook attaches hass's log to failures
     API_KEY,
+    CONFIGURATION as E2E_CONFIGURATION,
     OWNER,
     E2EStack,
     pytest_runtest_makereport,  # noqa: F401
@@ -50,21 +51,11 @@ CARD_DASHBOARD_FILE = "card_dashboard.yaml"
 # Options of the account: a spending limit, so the estimate shows it.
 OPTIONS = {"spending_limit": 50, "duplicate_window": 10}
 
-CONFIGURATION = """\
-homeassistant:
-  name: SMM Panel card
-  time_zone: UTC
-  unit_system: metric
-  currency: USD
-  country: US
-  internal_url: http://{host}:{port}
-http:
-  server_host: {host}
-  server_port: {port}
-api:
-config:
+# The end-to-end tests' configuration, and a YAML dashboard with the card.
+CONFIGURATION = (
+    E2E_CONFIGURATION
+    + """\
 frontend:
-websocket_api:
 lovelace:
   dashboards:
     {dashboard}:
@@ -72,9 +63,8 @@ lovelace:
       filename: {dashboard_file}
       title: SMM card
       show_in_sidebar: true
-logger:
-  default: warning
 """
+)
 
 CARD_DASHBOARD = """\
 title: SMM card
