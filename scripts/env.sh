@@ -1,5 +1,5 @@
-# Sourced by the scripts: picks the test leg (SMM_LEG=oldest|newest, default
-# oldest), then creates or reuses that leg's cached virtual environment.
+# Sourced by the scripts: picks the test leg (SMM_LEG=oldest|newest|release,
+# default oldest), then creates or reuses that leg's cached virtual environment.
 # Sets VENV and SMM_LEG and puts the venv's bin folder first on PATH.
 #
 # The venv is keyed by a hash of what it installs (the leg's requirement files,
@@ -10,10 +10,10 @@
 # pip picks e.g. a pycares that the pinned aiodns cannot call, and no host name
 # resolves).
 #
-# The newest leg needs Python 3.14. When this machine has none, the calling
-# script is run again inside a Debian forky root that has it (scripts/forky_root:
-# built once under the cache folder, entered through a private mount
-# namespace); the venv then lives inside that root.
+# The newest and release legs need Python 3.14. When this machine has none,
+# the calling script is run again inside a Debian forky root that has it
+# (scripts/forky_root: built once under the cache folder, entered through a
+# private mount namespace); the venv then lives inside that root.
 
 project_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SMM_LEG="${SMM_LEG:-oldest}"
@@ -21,9 +21,9 @@ cache_dir="${SMM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/smm_panel}"
 leg_file="$project_root/requirements/$SMM_LEG.txt"
 case "$SMM_LEG" in
     oldest) python_minor=3.13 ;;
-    newest) python_minor=3.14 ;;
+    newest | release) python_minor=3.14 ;;
     *)
-        echo "Unknown leg '$SMM_LEG': expected oldest or newest" >&2
+        echo "Unknown leg '$SMM_LEG': expected oldest, newest or release" >&2
         return 1 2>/dev/null || exit 1
         ;;
 esac
@@ -45,7 +45,7 @@ find_leg_python() {
 }
 
 if ! leg_python="$(find_leg_python)"; then
-    if [ "$SMM_LEG" = newest ] && [ -z "${SMM_IN_FORKY_ROOT:-}" ]; then
+    if [ "$python_minor" = 3.14 ] && [ -z "${SMM_IN_FORKY_ROOT:-}" ]; then
         # Run the calling script again, inside the root that has Python 3.14.
         # "$@" here is the calling script's arguments (sourced without any).
         exec "$project_root/scripts/forky_root" run \

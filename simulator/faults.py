@@ -137,6 +137,9 @@ class Dialect:
     cancel_returns_id: bool = False
     truncate_bulk_at: int | None = None
     money_decimals: int = 5
+    # A PHP reseller panel: a Package order needs `quantity` (within the
+    # catalogue's min and max), else HTTP 400 "Missing required parameters".
+    package_needs_quantity: bool = False
 
 
 RATE_LIMIT_MESSAGE = "Rate limit exceeded"

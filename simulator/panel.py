@@ -58,6 +58,7 @@ ERR_DUPLICATE = (
 ERR_REFILL_UNAVAILABLE = "Refill is not available for this order"
 ERR_REFILL_NOT_FOUND = "Refill not found"
 ERR_CANCEL_UNAVAILABLE = "Cancel is not available for this order"
+ERR_MISSING_PARAMETERS = "Missing required parameters"
 
 BULK_LIMIT = 100
 FIRST_ORDER_ID = 23501
@@ -103,6 +104,10 @@ class _Account:
 
 class _Rejected(Exception):
     """Internal: an ``add`` validation error with the panel's message."""
+
+
+class _MissingParameters(_Rejected):
+    """Internal: a required field is missing, answered with HTTP 400."""
 
 
 class PanelSimulator:
@@ -331,6 +336,8 @@ class PanelSimulator:
     def _add(self, key: str, account: _Account, form: Mapping[str, str]) -> Response:
         try:
             order = self._place(key, account, form)
+        except _MissingParameters:
+            return error_response(ERR_MISSING_PARAMETERS, status=400)
         except _Rejected as err:
             return error_response(str(err))
         return json_response({"order": order.order_id})
@@ -374,6 +381,11 @@ class PanelSimulator:
     ) -> tuple[int, int]:
         """Return (order quantity, units billed per run) after min/max checks."""
         if service.type in _PACKAGE_TYPES:
+            if self.dialect.package_needs_quantity:
+                quantity = _to_int(value.get("quantity"))
+                if quantity is None:
+                    raise _MissingParameters
+                self._check_range(service, quantity)
             return 1, 1
         if service.type == TYPE_SUBSCRIPTIONS:
             low, high = _to_int(value.get("min")), _to_int(value.get("max"))

@@ -9,6 +9,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .account import create_client
 from .catalogue_watch import CatalogueWatcher
+from .config_flow import retitle_key_ending
 from .const import CONF_API_URL, DOMAIN
 from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
 from .frontend import async_register_card
@@ -65,6 +66,10 @@ async def async_migrate_entry(hass: HomeAssistant, entry: SmmPanelConfigEntry) -
         # 1.2: the polling interval is no longer an option; keep nothing of it.
         options = {k: v for k, v in entry.options.items() if k != "scan_interval"}
         hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    if entry.minor_version < 3:
+        # 1.3: a title with the end of the key ("host (…3210)") is numbered.
+        retitle_key_ending(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True
 
 

@@ -37,6 +37,19 @@ def panel_host(api_url: str) -> str:
     return host or "SMM panel"
 
 
+def account_host(api_url: str) -> str:
+    """Return the host that names a panel in an account's id.
+
+    The same panel however its host is written: letter case, a final dot and
+    a leading `www.` do not make another panel (`www.SMMQueen.com.` is
+    `smmqueen.com`).
+    """
+    host = panel_host(api_url).casefold().rstrip(".")
+    if host.startswith("www.") and host.count(".") >= 2:
+        host = host.removeprefix("www.")
+    return host
+
+
 def panel_site_url(api_url: str) -> str | None:
     """Return the panel's website: the scheme, host and port of its API URL.
 

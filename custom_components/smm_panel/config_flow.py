@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import hashlib
 import ipaddress
-from typing import Any
+import math
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
@@ -22,7 +23,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .account import create_client, panel_host
+from .account import account_host, create_client, panel_host
 from .api import DEFAULT_API_URL, SmmPanelError
 from .const import (
     CONF_API_URL,
@@ -45,6 +46,10 @@ from .errors import form_error
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 KEY_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT_SELECTOR = TextSelector()
+
+# The longest the form waits out a rate-limited panel (retries, Retry-After)
+# before saying when to try again: a person is watching a spinner.
+FORM_MAX_WAIT: Final = 10.0
 
 # URLs go into the form texts as placeholders: hassfest refuses a URL written
 # in a translation string.
@@ -69,12 +74,56 @@ def account_unique_id(api_url: str, api_key: str) -> str:
     """Return the id of a panel account: its host and a digest of its key.
 
     API v2 has no account id, so this is the best there is: it cannot tell a
-    regenerated key of the same account from another account. An entry keeps
-    the id it was created with; reauthentication and reconfiguration change
-    its key and URL, not its id. The key itself never goes into the id.
+    regenerated key of the same account from another account. The host is
+    normalised (`account_host`): `www.smmqueen.com.` is `smmqueen.com`.
+
+    An entry keeps the id it was created with; reauthentication and
+    reconfiguration change its key and URL, not its id. Entries made before
+    hosts were normalised keep their id too: accounts are compared on the id
+    of each entry's current URL and key as well (`_account_in_use`), so no
+    migration is needed. The key itself never goes into the id.
     """
     digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
-    return f"{panel_host(api_url).casefold()}-{digest}"
+    return f"{account_host(api_url)}-{digest}"
+
+
+def account_title(api_url: str, entries: Iterable[SmmPanelConfigEntry]) -> str:
+    """Return the host of a panel, numbered when other entries are on it."""
+    host = panel_host(api_url)
+    entries = list(entries)
+    others = [
+        e
+        for e in entries
+        if account_host(e.data[CONF_API_URL]) == account_host(api_url)
+    ]
+    if not others:
+        return host
+    titles = {entry.title for entry in entries}
+    number = len(others) + 1
+    while f"{host} ({number})" in titles:
+        number += 1
+    return f"{host} ({number})"
+
+
+@callback
+def retitle_key_ending(hass: HomeAssistant, entry: SmmPanelConfigEntry) -> None:
+    """Rename an entry an older version titled with the end of its key.
+
+    Versions before 1.3 titled a second account on a host "host (…3210)":
+    part of the key, shown in logs, diagnostics and `list_services`. Such a
+    title is numbered instead; a title the user chose is left alone.
+    """
+    host = panel_host(entry.data[CONF_API_URL])
+    if entry.title != f"{host} (\u2026{str(entry.data[CONF_API_KEY])[-4:]})":
+        return
+    others: list[SmmPanelConfigEntry] = [
+        other
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ]
+    hass.config_entries.async_update_entry(
+        entry, title=account_title(entry.data[CONF_API_URL], others)
+    )
 
 
 def _entry_account_id(entry: SmmPanelConfigEntry) -> str:
@@ -128,7 +177,9 @@ async def _async_check_account(
     into `placeholders` for the error text to show.
     """
     try:
-        await create_client(hass, api_url, api_key).async_get_balance()
+        await create_client(hass, api_url, api_key).async_get_balance(
+            max_wait=FORM_MAX_WAIT
+        )
     except SmmPanelError as err:
         error, words = form_error(err)
         placeholders.update(words)
@@ -160,7 +211,8 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     # 1.2: the polling interval is no longer an option.
-    MINOR_VERSION = 2
+    # 1.3: no title holds the end of the key (`retitle_key_ending`).
+    MINOR_VERSION = 3
 
     @staticmethod
     @callback
@@ -181,18 +233,20 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
             api_url, api_key = _clean(user_input)
             errors = _form_errors(api_url, api_key)
             if not errors:
+                # A panel first: an address that is not one (a wrong path,
+                # Home Assistant's own) is said so, not "already set up".
+                errors = await _async_check_account(
+                    self.hass, api_url, api_key, placeholders
+                )
+            if not errors:
                 unique_id = account_unique_id(api_url, api_key)
                 await self.async_set_unique_id(unique_id)
                 self._abort_if_unique_id_configured()
                 if self._account_in_use(unique_id):
                     return self.async_abort(reason="already_configured")
-                errors = await _async_check_account(
-                    self.hass, api_url, api_key, placeholders
-                )
-            if not errors:
                 return self.async_create_entry(
                     title=self._account_title(
-                        api_url, api_key, str(user_input.get(CONF_NAME) or "")
+                        api_url, str(user_input.get(CONF_NAME) or "")
                     ),
                     data={CONF_API_URL: api_url, CONF_API_KEY: api_key},
                 )
@@ -205,22 +259,16 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
-    def _account_title(self, api_url: str, api_key: str, name: str) -> str:
+    def _account_title(self, api_url: str, name: str) -> str:
         """Return the name a person recognises the account by.
 
         The name given, else the panel's host; a second account on the same
-        host gets the end of its key as well (API v2 has no account name), so
-        the two can be told apart without showing the key.
+        host gets a number, "smmqueen.com (2)" (API v2 has no account name).
+        Never any part of the key: the title shows in logs and diagnostics.
         """
         if name := name.strip():
             return name
-        host = panel_host(api_url)
-        if any(
-            panel_host(entry.data[CONF_API_URL]) == host
-            for entry in self._async_current_entries(include_ignore=False)
-        ):
-            return f"{host} (…{api_key[-4:]})"
-        return host
+        return account_title(api_url, self._async_current_entries(include_ignore=False))
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -312,9 +360,14 @@ class SmmPanelConfigFlow(ConfigFlow, domain=DOMAIN):
         """Check new credentials of an entry; they may not be another entry's."""
         if errors := _form_errors(api_url, api_key):
             return errors
+        # A panel first, as when adding an account.
+        if errors := await _async_check_account(
+            self.hass, api_url, api_key, placeholders
+        ):
+            return errors
         if self._account_in_use(account_unique_id(api_url, api_key), entry.entry_id):
             return {"base": "already_configured"}
-        return await _async_check_account(self.hass, api_url, api_key, placeholders)
+        return {}
 
     def _account_in_use(
         self, account_id: str, skip_entry_id: str | None = None
@@ -338,18 +391,28 @@ class NumberOption:
     key: str
     default: float
     kind: type[int] | type[float]
-    maximum: float | None = None
+    maximum: int | None = None
 
     def selector_config(self) -> NumberSelectorConfig:
-        """Return the form field: a box from 0 (to the maximum), whole or not."""
-        config = NumberSelectorConfig(
-            min=0,
-            step=1 if self.kind is int else "any",
-            mode=NumberSelectorMode.BOX,
+        """Return the form field: a box, whole numbers or not.
+
+        No min or max: the selector would refuse a value out of range with an
+        untranslated "Value 721.0 is too large"; `error` says it in words.
+        """
+        return NumberSelectorConfig(
+            step=1 if self.kind is int else "any", mode=NumberSelectorMode.BOX
         )
-        if self.maximum is not None:
-            config["max"] = self.maximum
-        return config
+
+    def error(self, value: float) -> str | None:
+        """Return the form error of a value out of range (`<key>_range`), or None."""
+        if (
+            not math.isfinite(value)
+            or value < 0
+            or (self.maximum is not None and value > self.maximum)
+            or (self.kind is int and not value.is_integer())
+        ):
+            return f"{self.key}_range"
+        return None
 
 
 OPTIONS: tuple[NumberOption, ...] = (
@@ -375,14 +438,19 @@ class SmmPanelOptionsFlow(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Show and save the options; a value out of range is said in words."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    option.key: option.kind(user_input[option.key])
-                    for option in OPTIONS
-                }
-            )
+            for option in OPTIONS:
+                if error := option.error(float(user_input[option.key])):
+                    errors[option.key] = error
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        option.key: option.kind(user_input[option.key])
+                        for option in OPTIONS
+                    }
+                )
         options = self.config_entry.options
         schema = vol.Schema(
             {
@@ -392,4 +460,13 @@ class SmmPanelOptionsFlow(OptionsFlow):
                 for option in OPTIONS
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(
+            step_id="init",
+            # What was typed stays in the form next to its error.
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders={
+                "max_retention_hours": str(MAX_RETENTION_HOURS),
+                "max_duplicate_window": str(MAX_DUPLICATE_WINDOW),
+            },
+        )

@@ -2,6 +2,13 @@
 
 The coordinator (a failed refresh), the actions (a translated error) and the
 config flow (a form error) all read it: a new exception class is one row.
+
+An action raises `ServiceValidationError` when the panel refused the request
+itself (it answered, with an error about what was asked: "Incorrect link",
+"Quantity less than minimal 50", "Not enough funds"): like bad input, that is
+the caller's to correct, and Home Assistant shows it without a traceback. It
+raises `HomeAssistantError` for transport failures, unknown outcomes and the
+panel's own faults (HTTP 5xx, a garbled reply, a refused key).
 """
 
 from __future__ import annotations
@@ -11,7 +18,11 @@ from dataclasses import dataclass
 import math
 from typing import Final
 
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import (
@@ -65,12 +76,15 @@ class ErrorRow:
 
     `key` is the translation key of the action error (`exceptions` in the
     translations), `form_error` the config flow's error (`config.error`).
+    `refusal`: the panel refused what was asked, in its own words (an action
+    raises ServiceValidationError).
     """
 
     exception: type[SmmPanelError]
     key: str
     form_error: str
     placeholders: Callable[[SmmPanelError], dict[str, str]] = _no_placeholders
+    refusal: bool = False
 
 
 # Most specific class first: the first row the exception is an instance of wins.
@@ -83,9 +97,16 @@ ERROR_TABLE: Final[tuple[ErrorRow, ...]] = (
         "panel_insufficient_funds",
         "panel_refused",
         _panel_message,
+        refusal=True,
     ),
-    # The panel answered in its own words ("Account suspended"): show them.
-    ErrorRow(SmmPanelRequestError, "panel_rejected", "panel_refused", _panel_message),
+    # The panel answered in its own words ("Incorrect link"): show them.
+    ErrorRow(
+        SmmPanelRequestError,
+        "panel_rejected",
+        "panel_refused",
+        _panel_message,
+        refusal=True,
+    ),
     ErrorRow(SmmPanelRateLimitError, "rate_limited", "rate_limited", _retry_after),
     ErrorRow(SmmPanelRedirectError, "panel_redirected", "not_smm_panel", _location),
     ErrorRow(SmmPanelTimeoutError, "cannot_connect", "cannot_connect", _detail),
@@ -106,9 +127,13 @@ def error_row(err: SmmPanelError) -> ErrorRow:
 def action_error(
     err: SmmPanelError, placeholders: dict[str, str] | None = None
 ) -> HomeAssistantError:
-    """Return the translated error an action raises for a client exception."""
+    """Return the translated error an action raises for a client exception.
+
+    A ServiceValidationError when the panel refused the request (see above).
+    """
     row = error_row(err)
-    return HomeAssistantError(
+    error = ServiceValidationError if row.refusal else HomeAssistantError
+    return error(
         translation_domain=DOMAIN,
         translation_key=row.key,
         translation_placeholders={**row.placeholders(err), **(placeholders or {})},

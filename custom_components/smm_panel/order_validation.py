@@ -198,12 +198,16 @@ def plan_order(
         charge = service.estimate_charge(units * runs)
     quantity = None if rules.billing is Billing.PACKAGE else units * runs
     target = given.get(ATTR_USERNAME if rules.billing in _NO_LINK else ATTR_LINK)
+    sent_quantity: int | None = given.get(ATTR_QUANTITY)
+    if rules.billing is Billing.PACKAGE:
+        # Sent asked or not: some panels require it (docs/protocol.md, section 10).
+        sent_quantity = package_quantity(service)
     return OrderPlan(
         service=service,
         request=OrderRequest(
             service=service.service_id,
             link=given.get(ATTR_LINK),
-            quantity=given.get(ATTR_QUANTITY),
+            quantity=sent_quantity,
             extra={name: given[name] for name in TYPE_FIELDS if name in given},
         ),
         target=target,
@@ -211,6 +215,14 @@ def plan_order(
         estimated_charge=charge,
         estimate_exact=rules.known,
     )
+
+
+def package_quantity(service: CatalogueItem) -> int | None:
+    """Return the one quantity a package's catalogue entry allows (min = max).
+
+    None when the entry allows a range: it then names no quantity to send.
+    """
+    return service.min if service.min == service.max else None
 
 
 def check_balance(plan: OrderPlan, balance: Balance) -> None:
@@ -238,10 +250,12 @@ def _check_fields(
     if rules.billing in _NO_LINK and ATTR_LINK in given:
         raise _invalid("link_not_used", **_describe(service))
     if rules.billing is not Billing.QUANTITY and ATTR_QUANTITY in given:
-        raise _invalid("quantity_not_used", **_describe(service))
+        _check_unbilled_quantity(service, rules, given[ATTR_QUANTITY])
     if rules.known:
         accepted = rules.accepted_fields()
-        if unused := [name for name in given if name not in accepted]:
+        if unused := [
+            name for name in given if name not in accepted and name != ATTR_QUANTITY
+        ]:
             raise _invalid(
                 "fields_not_used", fields=", ".join(unused), **_describe(service)
             )
@@ -257,6 +271,22 @@ def _check_fields(
         raise _invalid(
             "missing_fields", fields=", ".join(missing), **_describe(service)
         )
+
+
+def _check_unbilled_quantity(
+    service: CatalogueItem, rules: TypeRules, quantity: int
+) -> None:
+    """Refuse a quantity given to a type not billed by quantity.
+
+    A package takes the one quantity its catalogue entry allows (min = max):
+    some panels require it. Any other quantity, or one for another type, is
+    refused: it would not be what the panel sells or bills.
+    """
+    allowed = package_quantity(service) if rules.billing is Billing.PACKAGE else None
+    if allowed is None:
+        raise _invalid("quantity_not_used", **_describe(service))
+    if quantity != allowed:
+        raise _invalid("package_quantity", quantity=str(allowed), **_describe(service))
 
 
 def _check_dripfeed(service: CatalogueItem, given: Mapping[str, Any]) -> None:

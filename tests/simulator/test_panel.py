@@ -192,6 +192,29 @@ def test_add_type_specific_fields(sim: PanelSimulator) -> None:
     assert "order" in reply
 
 
+def test_package_dialect_needs_quantity(sim: PanelSimulator) -> None:
+    """A PHP reseller panel answers HTTP 400 to a Package order without quantity.
+
+    With one it checks the quantity against the catalogue's min and max (1 and
+    1 for service 6) and charges the package's rate; the default dialect takes
+    a Package order with or without a quantity.
+    """
+    assert "order" in add(sim, service=6, link=LINK, quantity=1)
+    sim.dialect.package_needs_quantity = True
+    form = {"key": KEY, "action": "add", "service": "6", "link": LINK + "2"}
+    reply = sim.handle(form)
+    assert (reply.status, reply.json()) == (
+        400,
+        {"error": "Missing required parameters"},
+    )
+    assert add(sim, service=6, link=LINK + "2", quantity=2) == {
+        "error": "Quantity more than maximum 1"
+    }
+    assert add(sim, service=6, link=LINK + "2", quantity=1) == {"order": 23502}
+    assert sim.orders[23502].charge == Decimal("4.99")
+    assert sim.balance() == Decimal("90.02")
+
+
 def test_order_progress_follows_clock(sim: PanelSimulator) -> None:
     """Pending for 60 s, delivered over 600 s, then Completed."""
     order_id = add(sim, service=1, link=LINK, quantity=1000)["order"]

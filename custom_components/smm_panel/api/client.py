@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 import heapq
 import json
 import logging
@@ -40,7 +41,7 @@ from .models import (
     parse_id,
     short_repr,
 )
-from .redact import REDACTED, URL_IN_TEXT, redact_url, url_secrets
+from .redact import URL_IN_TEXT, Redactor, redact_url, url_secrets
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -270,8 +271,7 @@ class SmmPanelClient:
         self._budget = _RequestBudget(max_requests_per_minute, rate_window)
         # Texts to hide wherever panel or network text is shown: the key, and
         # the URL's user info and query values.
-        self._secrets = [api_key] if api_key else []
-        self._secrets += [s for s in url_secrets(api_url) if s != api_key]
+        self._redactor = Redactor([api_key, *url_secrets(api_url)])
         self._shown_url = self._redact(api_url)
         # Start of the current run of rate-limit refusals (for retry_after).
         self._refused_since: float | None = None
@@ -285,11 +285,21 @@ class SmmPanelClient:
     # --- transport -------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        """Remove the key and URL secrets from text from the panel or the network."""
+        """Remove the key and URL secrets from text from the panel or the network.
+
+        Also any run of the key's characters a panel left by cutting its echo.
+        """
         text = URL_IN_TEXT.sub(lambda match: redact_url(match.group()), text)
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return self._redactor.text(text)
+
+    def _shown_status[_S: (OrderStatus, RefillStatus)](self, status: _S) -> _S:
+        """Clear a status text of key fragments (the whole key is gone already)."""
+        if status.raw_status is None:
+            return status
+        return replace(status, raw_status=self._redactor.text(status.raw_status))
+
+    def _refill_status(self, refill_id: int, raw: Any) -> RefillStatus:
+        return self._shown_status(RefillStatus.from_raw(refill_id, raw))
 
     async def _post(
         self,
@@ -392,7 +402,7 @@ class SmmPanelClient:
         if status == 429:
             raise self._rate_limited(_retry_after(headers.get("Retry-After")))
         try:
-            payload = _decode(body)
+            payload = _decode(body, self._redactor)
         except (ValueError, RecursionError):
             if status >= 500:
                 raise SmmPanelConnectionError(
@@ -582,7 +592,12 @@ class SmmPanelClient:
 
     async def async_get_balance(self, *, max_wait: float | None = None) -> Balance:
         """Return the account balance and currency."""
-        return Balance.from_json(await self._read("balance", _Wait(max_wait)))
+        payload = await self._read("balance", _Wait(max_wait))
+        try:
+            return Balance.from_json(payload)
+        except SmmPanelInvalidResponseError as err:
+            # Its words quote the reply: a key fragment the panel left goes too.
+            raise SmmPanelInvalidResponseError(self._redact(str(err))) from None
 
     async def async_get_catalogue(
         self, *, max_wait: float | None = None
@@ -640,7 +655,7 @@ class SmmPanelClient:
         payload = await self._read("status", _Wait(max_wait), order=str(order_id))
         if not isinstance(payload, Mapping) or "status" not in payload:
             raise SmmPanelInvalidResponseError("Status reply holds no status")
-        return OrderStatus.from_json(order_id, payload)
+        return self._shown_status(OrderStatus.from_json(order_id, payload))
 
     async def async_get_orders_status(
         self, order_ids: Iterable[int], *, max_wait: float | None = None
@@ -667,7 +682,9 @@ class SmmPanelClient:
                 results[order_id] = error
                 continue
             try:
-                results[order_id] = OrderStatus.from_json(order_id, value)
+                results[order_id] = self._shown_status(
+                    OrderStatus.from_json(order_id, value)
+                )
             except NumberRangeError as err:
                 results[order_id] = ItemError(f"Unusable status reply: {err}")
         return results
@@ -709,7 +726,7 @@ class SmmPanelClient:
         )
         if not isinstance(payload, Mapping) or "status" not in payload:
             raise SmmPanelInvalidResponseError("Refill status reply holds no status")
-        return RefillStatus.from_raw(refill_id, payload["status"])
+        return self._refill_status(refill_id, payload["status"])
 
     async def async_get_refills_status(
         self, refill_ids: Iterable[int], *, max_wait: float | None = None
@@ -723,7 +740,7 @@ class SmmPanelClient:
         payload = await self._read(
             "refill_status", wait, refills=",".join(map(str, batch))
         )
-        return _parse_list_reply(payload, "refill", "status", RefillStatus.from_raw)
+        return _parse_list_reply(payload, "refill", "status", self._refill_status)
 
     # --- cancel ----------------------------------------------------------
 
@@ -750,15 +767,19 @@ def _absolute(base: str, location: str) -> str:
         return location
 
 
-def _decode(body: str) -> Any:
+def _decode(body: str, redactor: Redactor) -> Any:
     """Decode a reply; ValueError (or RecursionError) when it is not usable JSON.
 
-    Python 3.13's parser raises RecursionError on a reply nested thousands
-    deep; 3.14's parses it: such a reply is refused the same way on both.
+    Every secret is replaced in the reply's strings here, before any field is
+    read or cut short: a cut cannot leave part of the key. Python 3.13's
+    parser raises RecursionError on a reply nested thousands deep; 3.14's
+    parses it: such a reply is refused the same way on both.
     """
     payload = json.loads(body)
     if _nesting_exceeds(payload, MAX_JSON_DEPTH):
         raise ValueError("nested too deep")
+    if redactor.may_hold_secret(body):
+        payload = redactor.payload(payload)
     return payload
 
 

@@ -239,12 +239,41 @@ def parse_bool(value: Any) -> bool:
 MAX_TEXT: Final = 255
 _MAX_NAME: Final = 1000
 _MAX_MESSAGE: Final = 500
+MAX_CURRENCY: Final = 8
 _REPR: Final = reprlib.Repr(maxlevel=2, maxstring=60, maxother=60, maxlist=4, maxdict=4)
 
 
 def short_repr(value: Any) -> str:
-    """Return a bounded repr of panel data: never long, never deeply recursing."""
+    """Return a bounded repr of panel data: never long, never deeply recursing.
+
+    Cut in its middle; the client replaced the key in every string of a reply
+    when it was decoded, so the cut cannot leave part of it.
+    """
     return _REPR.repr(value)
+
+
+def _currency_char(char: str) -> bool:
+    """Return True for a letter (any script) or a currency sign ("€", "﷼")."""
+    return char.isalpha() or unicodedata.category(char) == "Sc"
+
+
+def currency_code(value: Any) -> str | None:
+    """Return a currency code or sign; None otherwise.
+
+    1 to 8 letters of any script or currency signs ("USD", "usdt", "€",
+    "ريال"), with dots between them ("ر.س"). Anything else (a sentence,
+    digits, spaces, invisible characters, an echo of the request) is not a
+    currency: it would become a sensor's unit.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not 1 <= len(text) <= MAX_CURRENCY:
+        return None
+    parts = text.split(".")
+    if all(part and all(_currency_char(char) for char in part) for part in parts):
+        return text
+    return None
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
@@ -257,7 +286,11 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
 
 
 def error_text(value: Any) -> str:
-    """Return the text of a panel's {"error": value}, bounded, whatever its type."""
+    """Return the text of a panel's {"error": value}, bounded, whatever its type.
+
+    The key is already replaced (the client does it to every string of a reply
+    as it decodes it): cutting comes after redacting.
+    """
     if isinstance(value, str):
         return value if len(value) <= _MAX_MESSAGE else value[:_MAX_MESSAGE] + "…"
     return short_repr(value)
@@ -353,6 +386,26 @@ def _ungroup(text: str) -> str | None:
     return f"{digits}.{fraction}" if fraction else digits
 
 
+def _grouped_money(value: Any) -> Decimal | None:
+    """Read money written with thousands separators, as PHP's number_format does.
+
+    "1,250.50000" is 1250.5; a comma that may be a decimal comma ("1,250",
+    "12,50") is not guessed: None.
+    """
+    if not isinstance(value, str) or "," not in value or "." not in value:
+        return None
+    try:
+        amount, _ = parse_balance_text(value)
+    except SmmPanelInvalidResponseError:
+        return None
+    return amount
+
+
+def _absent(value: Any) -> bool:
+    """Return True for a field left out, null or blank."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Balance:
     """The account balance, in the account currency."""
@@ -382,8 +435,13 @@ class Balance:
             ) from None
         if amount is None:
             raise SmmPanelInvalidResponseError("Balance reply holds no balance")
-        currency = _text(data.get("currency"), 16)
-        currency = currency.strip() if currency else None
+        raw_currency = data.get("currency")
+        currency = currency_code(raw_currency)
+        if currency is None and not _absent(raw_currency):
+            raise SmmPanelInvalidResponseError(
+                "Balance reply holds no usable currency: it is not a code of 1 "
+                f"to {MAX_CURRENCY} letters"
+            )
         if code and currency and code != currency.upper():
             raise SmmPanelInvalidResponseError(
                 f"Balance reply holds no balance: the amount is in {code} but "
@@ -474,6 +532,8 @@ class OrderStatus:
         remains = _named(_parse_integer, data.get("remains"), "remains")
         start_count = _named(_parse_integer, data.get("start_count"), "start_count")
         charge = _named(_parse_money, data.get("charge"), "charge")
+        if charge is None:
+            charge = _grouped_money(data.get("charge"))
         if charge is not None and charge < 0:
             raise NumberRangeError("charge: an amount from the panel is negative")
         return cls(
@@ -483,7 +543,7 @@ class OrderStatus:
             charge=charge,
             start_count=None if start_count is None or start_count < 0 else start_count,
             remains=remains if remains is None else max(remains, 0),
-            currency=_text(data.get("currency"), 16),
+            currency=currency_code(data.get("currency")),
         )
 
 

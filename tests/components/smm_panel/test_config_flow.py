@@ -8,9 +8,11 @@ from decimal import Decimal
 import socket
 from typing import Any
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
     SOURCE_USER,
     ConfigEntryState,
     ConfigFlowResult,
@@ -18,15 +20,21 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import voluptuous as vol
 
-from custom_components.smm_panel.api import DEFAULT_API_URL
+from custom_components.smm_panel import account
+from custom_components.smm_panel.api import DEFAULT_API_URL, SmmPanelClient
 from custom_components.smm_panel.config_flow import account_unique_id
 from custom_components.smm_panel.const import (
     CONF_API_URL,
@@ -504,7 +512,7 @@ async def test_reconfigure_flow_collides_with_another_entry(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "already_configured"}
     assert other.data[CONF_API_KEY] == OTHER_KEY
-    assert panel.count("balance") == 0  # refused before asking the panel
+    assert panel.count("balance") == 1  # a panel first: then compared
 
 
 async def test_options_flow(
@@ -599,24 +607,68 @@ async def test_polling_stays_every_five_minutes(
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("field", "value", "words"),
     [
-        (CONF_LOW_BALANCE_THRESHOLD, -1),
-        (CONF_RETENTION_HOURS, -1),
-        (CONF_RETENTION_HOURS, 721),
-        ("scan_interval", 1),
+        (CONF_LOW_BALANCE_THRESHOLD, -1, "Enter 0 or more"),
+        (CONF_RETENTION_HOURS, -1, "hours from 0 to 720."),
+        (CONF_RETENTION_HOURS, 721, "hours from 0 to 720."),
+        (CONF_RETENTION_HOURS, 12.5, "whole number of hours"),
+        (CONF_SPENDING_LIMIT, -5, "Enter 0 or more"),
+        (CONF_SPENDING_LIMIT, "nan", "Enter 0 or more"),
+        (CONF_DUPLICATE_WINDOW, 1441, "minutes from 0 to 1440 "),
     ],
-    ids=["threshold_negative", "retention_negative", "retention_too_long", "interval"],
+    ids=[
+        "threshold_negative",
+        "retention_negative",
+        "retention_too_long",
+        "retention_fraction",
+        "limit_negative",
+        "limit_nan",
+        "window_too_long",
+    ],
 )
-async def test_options_flow_rejects_out_of_range(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, field: str, value: int
+async def test_options_flow_refuses_out_of_range_in_words(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    field: str,
+    value: Any,
+    words: str,
 ) -> None:
-    """Values outside the allowed ranges, or unknown options, are refused."""
+    """19.4: a translated error on the field, whole numbers in it; input kept."""
     options = {CONF_LOW_BALANCE_THRESHOLD: 5, CONF_RETENTION_HOURS: 24, field: value}
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], options
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert list(result["errors"]) == [field]
+    texts = await async_get_translations(hass, "en", "options", [DOMAIN])
+    text = texts[f"component.{DOMAIN}.options.error.{result['errors'][field]}"]
+    shown = text.format(**result["description_placeholders"])
+    assert words in shown
+    assert ".0" not in shown
+    assert str(float(_suggested(result)[field])) == str(float(value))
+    assert mock_config_entry.options == {}
+
+
+async def test_options_flow_refuses_unknown_options(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An option the form does not have (the old polling interval) is refused."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(result["flow_id"], options)
+        await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {
+                CONF_LOW_BALANCE_THRESHOLD: 5,
+                CONF_RETENTION_HOURS: 24,
+                "scan_interval": 1,
+            },
+        )
     assert mock_config_entry.options == {}
 
 
@@ -825,3 +877,206 @@ async def test_unique_id_stable_across_reauth_and_reconfigure(
     assert mock_config_entry.unique_id == unique_id
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+# --- one account, however its host is written (issue 17 items 11, 12) --------
+
+QUEEN = "https://smmqueen.com/api/v2"
+
+
+@pytest.fixture
+def panel_at_any_host(panel_url: str) -> Generator[None]:
+    """Reach the simulated panel under any host name, as DNS would.
+
+    The scheme, host and port of every URL are replaced by the simulator's;
+    the path is kept, so a wrong path still reaches nothing.
+    """
+    simulator = urlsplit(panel_url)
+
+    def create(hass: HomeAssistant, api_url: str, api_key: str) -> SmmPanelClient:
+        parts = urlsplit(api_url)
+        url = parts._replace(scheme="http", netloc=simulator.netloc).geturl()
+        return account.create_client(hass, url, api_key)
+
+    with (
+        patch("custom_components.smm_panel.config_flow.create_client", create),
+        patch("custom_components.smm_panel.create_client", create),
+    ):
+        yield
+
+
+async def _add(hass: HomeAssistant, api_url: str, api_key: str = API_KEY) -> Any:
+    flow_id = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_URL: api_url, CONF_API_KEY: api_key}
+    )
+    await hass.async_block_till_done()
+    return result
+
+
+@pytest.mark.usefixtures("panel_at_any_host")
+@pytest.mark.parametrize(
+    "alias",
+    [
+        "https://www.smmqueen.com/api/v2",
+        "https://smmqueen.com./api/v2",
+        "https://SMMQUEEN.COM/api/v2",
+        "https://WWW.SmmQueen.com./api/v2",
+    ],
+)
+async def test_same_account_under_a_host_alias_is_already_set_up(
+    hass: HomeAssistant, alias: str
+) -> None:
+    """11: `www.`, a final dot and capitals name the same panel: one entry."""
+    assert (await _add(hass, QUEEN))["type"] is FlowResultType.CREATE_ENTRY
+
+    result = await _add(hass, alias)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+@pytest.mark.usefixtures("panel_at_any_host")
+async def test_entry_with_a_unique_id_of_an_older_version_still_counts(
+    hass: HomeAssistant,
+) -> None:
+    """11: an entry made for `www.` before hosts were normalised keeps its id."""
+    digest = account_unique_id(QUEEN, API_KEY).rpartition("-")[2]
+    old = MockConfigEntry(
+        domain=DOMAIN,
+        title="www.smmqueen.com",
+        unique_id=f"www.smmqueen.com-{digest}",
+        data={CONF_API_URL: "https://www.smmqueen.com/api/v2", CONF_API_KEY: API_KEY},
+    )
+    old.add_to_hass(hass)
+
+    result = await _add(hass, QUEEN)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert old.unique_id == f"www.smmqueen.com-{digest}"
+
+
+@pytest.mark.usefixtures("panel_at_any_host")
+async def test_reconfigure_into_an_alias_of_another_entry_is_refused(
+    hass: HomeAssistant, panel: PanelSimulator
+) -> None:
+    """11: reconfiguring onto another entry's account under an alias is refused."""
+    panel.add_account(OTHER_KEY, Decimal(10), "USD")
+    await _add(hass, QUEEN)
+    other = (await _add(hass, QUEEN, OTHER_KEY))["result"]
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": other.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_API_URL: "https://www.smmqueen.com./api/v2", CONF_API_KEY: API_KEY},
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "already_configured"}
+    assert other.data[CONF_API_KEY] == OTHER_KEY
+
+
+async def test_second_and_third_accounts_on_a_host_are_numbered(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """12: no part of the key in the title: the accounts are numbered."""
+    panel.add_account(OTHER_KEY, Decimal(10), "EUR")
+    panel.add_account(NEW_KEY, Decimal(10), "EUR")
+
+    titles = [(await _add(hass, panel_url, key))["title"] for key in KEYS]
+
+    assert titles == ["127.0.0.1", "127.0.0.1 (2)", "127.0.0.1 (3)"]
+    for key in KEYS:
+        for title in titles:
+            assert key[-4:] not in title
+
+
+KEYS = (API_KEY, OTHER_KEY, NEW_KEY)
+
+
+async def test_title_with_the_end_of_a_key_is_renamed(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    panel: PanelSimulator,
+    panel_url: str,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """12: an entry titled `127.0.0.1 (…t-42)` by an older version is renumbered."""
+    panel.add_account(OTHER_KEY, Decimal(10), "USD")
+    await setup_integration(hass, mock_config_entry)
+    old = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"127.0.0.1 (\u2026{OTHER_KEY[-4:]})",
+        unique_id=account_unique_id(panel_url, OTHER_KEY),
+        data={CONF_API_URL: panel_url, CONF_API_KEY: OTHER_KEY},
+        version=1,
+        minor_version=2,
+    )
+    await setup_integration(hass, old)
+
+    assert old.title == "127.0.0.1 (2)"
+    response = await hass.services.async_call(
+        DOMAIN, "list_services", {}, blocking=True, return_response=True
+    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, old)
+    for text in (str(response), str(diagnostics), caplog.text):
+        assert f"\u2026{OTHER_KEY[-4:]}" not in text
+    # A title the user chose is theirs, even in that form.
+    assert mock_config_entry.title == "127.0.0.1"
+
+
+# --- a URL that is not a panel, at a configured host (issue 19 item 4) -------
+
+
+async def test_not_a_panel_at_a_configured_host_says_so_and_keeps_the_input(
+    hass: HomeAssistant, panel: PanelSimulator, panel_url: str
+) -> None:
+    """19.4: a wrong path on a panel set up with this key is not "already set up"."""
+    await _add(hass, panel_url)
+    wrong = panel_url.replace("/api/v2", "/wrong/path")
+
+    result = await _add(hass, wrong)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "not_smm_panel"}
+    assert _suggested(result) == {CONF_API_URL: wrong, CONF_API_KEY: API_KEY}
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_reconfigure_to_a_url_that_is_not_a_panel_says_so(
+    hass: HomeAssistant, panel: PanelSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """19.4: reconfiguring onto a wrong path of another entry's panel."""
+    panel.add_account(OTHER_KEY, Decimal(10), "USD")
+    url = mock_config_entry.data[CONF_API_URL]
+    mock_config_entry.add_to_hass(hass)
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        title="127.0.0.1 (2)",
+        unique_id=account_unique_id(url, OTHER_KEY),
+        data={CONF_API_URL: url, CONF_API_KEY: OTHER_KEY},
+    )
+    other.add_to_hass(hass)
+
+    result = await other.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_API_URL: url.replace("/api/v2", "/"), CONF_API_KEY: API_KEY},
+    )
+
+    assert result["errors"] == {"base": "not_smm_panel"}
+    assert _defaults(result)[CONF_API_URL] == url.replace("/api/v2", "/")
+
+
+def _suggested(result: ConfigFlowResult) -> dict[str, Any]:
+    """Return the suggested values of a form (what was typed)."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }

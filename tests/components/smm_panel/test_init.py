@@ -216,7 +216,7 @@ async def test_migration_drops_the_polling_interval(
 
     assert entry.state is ConfigEntryState.LOADED
     assert entry.version == 1
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     assert entry.options == {CONF_LOW_BALANCE_THRESHOLD: 20.0, CONF_RETENTION_HOURS: 48}
     assert entry.unique_id == account_unique_id(panel_url, API_KEY)
 

@@ -8,9 +8,10 @@ scripts, actions, polls, restarts and storage.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
+import json
 import logging
 import time
 from typing import Any
@@ -19,6 +20,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -201,8 +203,10 @@ async def test_order_sent_when_home_assistant_stopped_is_reported_and_counted(
     hass_storage: dict[str, Any],
     panel: PanelSimulator,
     mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Also: a reservation left "sending" by a stop: repair issue, still counted."""
+    freezer.move_to("2026-12-04T13:00:00+00:00")  # an hour after it was sent
     entry = with_options(mock_config_entry, **{CONF_SPENDING_LIMIT: 1.0})
     seed_storage(
         hass_storage,
@@ -496,3 +500,41 @@ async def test_list_services_never_compares_currencies(
     for currency in ("EUR", "USD"):
         rates = [i["rate"] for i in services if i["currency"] == currency]
         assert rates == sorted(rates)
+
+
+# --- also: the store's worker thread never reads what the loop is changing --------
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_data_to_save_is_built_on_the_event_loop(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Also: a delayed save hands the store data built when it was scheduled.
+
+    The store calls its data function in a worker thread, later; built then,
+    it would iterate records the event loop is changing meanwhile.
+    """
+    handed: list[Callable[[], Any]] = []
+    delay_save = Store.async_delay_save
+
+    def capture(
+        store: Store[Any], data_func: Callable[[], Any], delay: float = 0
+    ) -> None:
+        if store.key == storage_key(mock_config_entry):
+            handed.append(data_func)
+        delay_save(store, data_func, delay)
+
+    monkeypatch.setattr(Store, "async_delay_save", capture)
+    await call_action(hass, "add_order", **followers())
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert handed
+    built = [json.dumps(data_func(), sort_keys=True) for data_func in handed]
+
+    # The loop goes on: another order is placed and tracked.
+    await call_action(hass, "add_order", **followers(link=f"{LINK}-2"))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert [json.dumps(f(), sort_keys=True) for f in handed[: len(built)]] == built

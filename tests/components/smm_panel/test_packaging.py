@@ -837,6 +837,95 @@ def test_quality_scale_file() -> None:
     assert sorted(QUALITY_SCALE_RULES - data["rules"].keys()) == []
 
 
+def _rule(name: str) -> tuple[str, str]:
+    """Return a quality-scale rule's (status, comment); comment "" when none."""
+    rules = load_yaml_dict(str(INTEGRATION / "quality_scale.yaml"))["rules"]
+    rule = rules[name]
+    if isinstance(rule, str):
+        return rule, ""
+    return rule["status"], " ".join(rule.get("comment", "").split())
+
+
+def _readme_section(title: str) -> str:
+    """Return a "## " section of the README (its text up to the next one)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", readme, flags=re.MULTILINE)
+    found = [part for part in sections if part.startswith(f"{title}\n")]
+    assert found, f"README has no section {title!r}"
+    return found[0]
+
+
+def _anchor(heading: str) -> str:
+    """Return GitHub's anchor of a Markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_dependency_rules_are_exempt_without_a_dependency(
+    manifest: dict[str, Any],
+) -> None:
+    """With no requirement, the dependency rules are exempt, saying so.
+
+    "done" would claim a transparent (or async) published dependency that does
+    not exist; the client ships inside the integration.
+    """
+    assert manifest["requirements"] == []
+    for name in ("dependency-transparency", "async-dependency"):
+        status, comment = _rule(name)
+        assert status == "exempt", name
+        assert "There is no dependency" in comment, name
+        assert "api/" in comment, name
+
+
+def test_brands_rule_says_from_which_version() -> None:
+    """brands holds from 2026.3 only: the rule and the README both say so."""
+    status, comment = _rule("brands")
+    assert status == "done"
+    assert "2026.3" in comment
+    for name in ("icon.png", "logo.png"):
+        assert (INTEGRATION / "brand" / name).is_file()
+        assert name in comment
+    installation = _readme_section("Installation")
+    assert "custom_components/smm_panel/brand/" in installation
+    assert "2026.3" in installation
+
+
+def test_use_cases_rule_has_its_section() -> None:
+    """docs-use-cases is backed by a README section naming the three cases.
+
+    Every blueprint and the dashboard card are linked from it, and every link
+    of the section leads somewhere: a file of the repository or a heading of
+    the README.
+    """
+    status, _ = _rule("docs-use-cases")
+    assert status == "done"
+    section = _readme_section("Use cases")
+    cases = re.findall(r"^### (.+)$", section, flags=re.MULTILINE)
+    assert cases == [
+        "A reseller watching spend",
+        "A creator topping up automatically",
+        "A shop reordering when a campaign ends",
+    ]
+    links = set(re.findall(r"\]\(([^)\s]+)\)", section))
+    blueprints = sorted((ROOT / "blueprints").rglob("*.yaml"))
+    assert blueprints
+    assert {path.relative_to(ROOT).as_posix() for path in blueprints} <= links
+    assert "#dashboard-card" in links
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    anchors = {
+        _anchor(heading)
+        for heading in re.findall(r"^#{2,3} (.+)$", readme, flags=re.MULTILINE)
+    }
+    for link in links:
+        if link.startswith("#"):
+            assert link[1:] in anchors, link
+        else:
+            assert (ROOT / link).is_file(), link
+    # Each case's automation is valid YAML.
+    for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL):
+        assert yaml.safe_load(block)["automation"]
+
+
 def test_manifest_keys_in_hassfest_order(manifest: dict[str, Any]) -> None:
     """hassfest wants domain, name, then the other keys in alphabetical order."""
     keys = list(manifest)

@@ -489,7 +489,10 @@ async def test_panel_failures(
 
     with pytest.raises(HomeAssistantError, match=message) as err:
         await call_action(hass, "refill_status", refills="1001")
-    assert not isinstance(err.value, ServiceValidationError)
+    # The panel refusing the request is the caller's to correct (issue 20 item 2);
+    # the panel's faults are not.
+    refused = fault.kind == "error"
+    assert isinstance(err.value, ServiceValidationError) is refused
     assert API_KEY not in str(err.value)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -215,6 +216,95 @@ async def test_service_types(
 
 @pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.parametrize(
+    "package_needs_quantity", [False, True], ids=["perfect-panel", "php-panel"]
+)
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        (6, {}),
+        (6, {"quantity": 1}),
+        (21, {"comments": "Nice\nGreat"}),
+        (21, {"comments": "Nice\nGreat", "quantity": 1}),
+    ],
+    ids=[
+        "package",
+        "package-quantity-1",
+        "comments-package",
+        "comments-package-quantity-1",
+    ],
+)
+async def test_package_order_on_both_dialects(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    package_needs_quantity: bool,
+    service: int,
+    data: dict[str, Any],
+) -> None:
+    """A Package order gets through with or without quantity on both panels.
+
+    A PHP reseller panel lists its packages with min = max = 1 and answers HTTP
+    400 "Missing required parameters" to an add without quantity; other panels
+    ignore it. The catalogue's one allowed quantity is sent, asked or not.
+    """
+    panel.dialect.package_needs_quantity = package_needs_quantity
+    response = await add_order(hass, service=service, link=LINK, **data)
+
+    assert response["order"] == FIRST_ORDER
+    [sent] = [request for request in panel.requests if request.action == "add"]
+    assert sent.params["quantity"] == "1"
+    catalogue_rate = panel.services[service].rate
+    assert response["estimated_charge"] == pytest.approx(float(catalogue_rate))
+    assert panel.orders[FIRST_ORDER].charge == catalogue_rate
+
+
+@pytest.mark.parametrize(
+    ("limits", "quantity", "message"),
+    [
+        (
+            (1, 1),
+            2,
+            r"Service 6 \(.*\) of type Package is sold as one package: leave out"
+            r" quantity, or give 1, the only quantity its catalogue entry allows",
+        ),
+        ((2, 2), 1, r"of type Package is sold as one package: .* or give 2, "),
+        (
+            (1, 10),
+            1,
+            r"Service 6 \(.*\) of type Package takes no quantity: leave it out",
+        ),
+    ],
+    ids=["not-the-one-allowed", "another-one-allowed", "no-single-quantity"],
+)
+async def test_package_quantity_the_catalogue_rules_out(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+    limits: tuple[int, int],
+    quantity: int,
+    message: str,
+) -> None:
+    """A quantity the catalogue rules out for a package is refused, unsent.
+
+    Without min = max the catalogue names no quantity for the package, so none
+    is taken (the price is the rate, whatever a quantity would say).
+    """
+    low, high = limits
+    panel.services[6] = replace(panel.services[6], min=low, max=high)
+    await setup_integration(hass, mock_config_entry)
+
+    with pytest.raises(ServiceValidationError, match=message):
+        await add_order(hass, service=6, link=LINK, quantity=quantity)
+    assert panel.count("add") == 0
+    if low != high:
+        # Left out, the package is ordered without a quantity.
+        response = await add_order(hass, service=6, link=LINK)
+        [sent] = [request for request in panel.requests if request.action == "add"]
+        assert "quantity" not in sent.params
+        assert response["estimated_charge"] == pytest.approx(4.99)
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
     "comments",
     [
         "Great post!\n\n  Love it  \nSo nice\r\nWow\nAmazing\n",
@@ -306,8 +396,9 @@ async def test_list_field_is_sent_newline_separated(
                 "posts": 1,
                 "delay": 0,
             },
-            r"min \(200\) and max \(100\) must be within this service's limits"
-            r" \(50 to 10000\), with min not above max",
+            r'"Minimum per post" \(200\) and "Maximum per post" \(100\) must be'
+            r" within this service's limits \(50 to 10000\), with the minimum not"
+            " above the maximum",
         ),
         (
             {
@@ -318,16 +409,16 @@ async def test_list_field_is_sent_newline_separated(
                 "posts": 1,
                 "delay": 0,
             },
-            r"min \(10\) and max \(100\) must be within",
+            r'"Minimum per post" \(10\) and "Maximum per post" \(100\) must be within',
         ),
         (
             {"service": 2, "link": LINK, "quantity": 100, "runs": 2, "interval": 5},
-            r"Service 2 \(Instagram Likes\) has no drip-feed: leave out runs and"
-            " interval",
+            r"Service 2 \(Instagram Likes\) has no drip-feed: leave out \"Runs\" and"
+            ' "Interval"',
         ),
         (
             {"service": 1, "link": LINK, "quantity": 100, "runs": 2},
-            "Drip-feed needs both runs and interval",
+            'Drip-feed needs both "Runs" and "Interval"',
         ),
         (
             {
@@ -450,7 +541,8 @@ async def test_panel_rejections_carry_the_panel_message(
         match="The panel says the balance is too low: Not enough funds on balance",
     ) as err:
         await add_order(hass, service=1, link=LINK, quantity=1000)
-    assert not isinstance(err.value, ServiceValidationError)
+    # The panel refused what was asked: the caller's to correct (issue 20 item 2).
+    assert isinstance(err.value, ServiceValidationError)
 
     panel.set_balance(Decimal(100))
     await add_order(hass, service=1, link=LINK, quantity=1000)

@@ -5,7 +5,9 @@ Regression tests for the behaviour changes of issue 13; each names its item.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant import config_entries
@@ -54,7 +56,10 @@ async def test_second_account_on_a_host_gets_a_title_of_its_own(
     panel_url: str,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """1: without a name, the second account shows the end of its key; a name wins."""
+    """1: without a name, the second account is numbered (no part of its key).
+
+    Issue 17 item 12: it showed the end of its key ("127.0.0.1 (…3210)").
+    """
     panel.add_account(SECOND_KEY, panel.balance(), "USD")
     third_key = "sk-third-account-00000000abcd"
     panel.add_account(third_key, panel.balance(), "USD")
@@ -65,16 +70,16 @@ async def test_second_account_on_a_host_gets_a_title_of_its_own(
 
     assert [first["title"], second["title"], named["title"]] == [
         "127.0.0.1",
-        "127.0.0.1 (…3210)",
+        "127.0.0.1 (2)",
         "Shop",
     ]
-    assert SECOND_KEY not in second["title"]
+    assert SECOND_KEY[-4:] not in second["title"]
     names = {
         device.name
         for entry in hass.config_entries.async_entries(DOMAIN)
         for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     }
-    assert names == {"127.0.0.1", "127.0.0.1 (…3210)", "Shop"}
+    assert names == {"127.0.0.1", "127.0.0.1 (2)", "Shop"}
 
 
 async def test_entity_ids_stay_when_the_account_is_renamed(
@@ -266,6 +271,9 @@ async def test_config_flow_shows_the_panels_words(
     assert name in result["description_placeholders"]
     if value is not None:
         assert result["description_placeholders"][name] == value
+    # Asked once: a rate-limited panel is not waited out for minutes while a
+    # person watches the form (it says when to try again).
+    assert panel.count("balance") == 1
 
 
 async def test_config_flow_refuses_an_empty_key_without_asking_the_panel(
@@ -294,3 +302,64 @@ def test_username_is_with_the_subscription_fields() -> None:
     add_order = load_yaml_dict(str(INTEGRATION / "services.yaml"))["add_order"]
     assert "username" in add_order["fields"]["subscription"]["fields"]
     assert "username" not in add_order["fields"]["type_fields"]["fields"]
+
+
+# --- words, not identifiers, in sentences (issue 19 item 4) -------------------
+
+TRANSLATIONS = Path(__file__).parents[3] / "custom_components/smm_panel/translations"
+# Latin words an Arabic sentence may hold: the scheme names and "API v2".
+LATIN_WORDS_IN_ARABIC = {"http", "https", "v2"}
+
+
+def _sentences(language: str) -> dict[str, str]:
+    """Return every text of the config, options and exceptions sections."""
+    strings = json.loads((TRANSLATIONS / f"{language}.json").read_text("utf-8"))
+    found: dict[str, str] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}")
+        else:
+            # Placeholders are filled in; only the words written count.
+            found[path] = re.sub(r"\{[^}]*\}", "", node)
+
+    for section in ("config", "options", "exceptions"):
+        walk(strings[section], section)
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_messages_name_fields_in_words(language: str) -> None:
+    """19.4: no raw `allow_duplicate` (or `runs`) inside a sentence.
+
+    A field's key in an Arabic sentence scrambles the right-to-left order; the
+    field's translated name is used instead ("Allow a duplicate").
+    """
+    identifiers = {
+        path: re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+        for path, text in _sentences(language).items()
+    }
+    assert {path: found for path, found in identifiers.items() if found} == {}
+    if language == "ar":
+        latin = {
+            path: set(re.findall(r"\b[a-z][a-z0-9]*\b", text)) - LATIN_WORDS_IN_ARABIC
+            for path, text in _sentences(language).items()
+        }
+        assert {path: words for path, words in latin.items() if words} == {}
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_repeat_within_a_minute_says_less_than_a_minute(
+    hass: HomeAssistant,
+) -> None:
+    """19.4: never "placed 0 min ago"; the translated name of the switch."""
+    order = {"service": 1, "link": "https://instagram.com/p/again", "quantity": 100}
+    await call_action(hass, "add_order", **order)
+
+    with pytest.raises(ServiceValidationError) as err:
+        await call_action(hass, "add_order", **order)
+
+    assert "less than a minute ago" in str(err.value)
+    assert "0 min" not in str(err.value)
+    assert '"Allow a duplicate"' in str(err.value)
