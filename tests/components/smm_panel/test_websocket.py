@@ -347,7 +347,9 @@ async def test_panel_refusal_in_its_own_words(
 
     reply = await send("place", order=ORDER)
 
-    assert reply["error"]["code"] == "home_assistant_error"
+    assert (
+        reply["error"]["code"] == "service_validation_error"
+    )  # its refusal: nothing placed
     assert reply["error"]["translation_key"] == "panel_rejected"
     assert reply["error"]["message"].startswith(
         "The panel refused the request: Link is private"
