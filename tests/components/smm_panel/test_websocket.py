@@ -87,6 +87,32 @@ async def test_accounts(send: Send) -> None:
     }
 
 
+async def test_no_account_loaded(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Without an account the card says so; its other commands are refused."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    client = await hass_ws_client(hass)
+
+    await client.send_json_auto_id({"type": f"{DOMAIN}/accounts"})
+    accounts = await client.receive_json()
+    await client.send_json_auto_id({"type": f"{DOMAIN}/orders"})
+    orders = await client.receive_json()
+
+    assert accounts["result"] == {"accounts": []}
+    assert orders["error"]["translation_key"] == "no_entry_loaded"
+
+
+async def test_catalogue_by_category(send: Send) -> None:
+    """A category filter keeps that category only, in any letter case."""
+    reply = await send("catalogue", category="instagram MENTIONS", limit=200)
+
+    services = reply["result"]["services"]
+    assert services
+    assert {s["category"] for s in services} == {"Instagram Mentions"}
+    assert reply["result"]["total"] == len(services)
+
+
 async def test_orders_newest_first_with_what_may_be_done(
     hass: HomeAssistant, panel: PanelSimulator, send: Send
 ) -> None:
