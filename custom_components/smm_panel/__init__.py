@@ -12,9 +12,11 @@ from .catalogue_watch import CatalogueWatcher
 from .config_flow import retitle_key_ending
 from .const import CONF_API_URL, DOMAIN
 from .coordinator import SmmPanelConfigEntry, SmmPanelCoordinator
+from .frontend import async_register_card
 from .ordering import report_interrupted_orders
 from .services import async_setup_services
 from .tracking import async_get_tracker, async_remove_tracker
+from .websocket_api import async_setup_websocket_api
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
@@ -22,8 +24,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once, for every config entry."""
+    """Register the actions, the card and its commands once, for every entry."""
     async_setup_services(hass)
+    async_setup_websocket_api(hass)
+    await async_register_card(hass)
     return True
 
 

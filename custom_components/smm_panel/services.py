@@ -231,7 +231,19 @@ LIST_SERVICES_SCHEMA: Final = vol.Schema(
 
 def _get_coordinator(call: ServiceCall) -> SmmPanelCoordinator:
     """Return the account the call is for: the one named, or the only one loaded."""
-    coordinators = _get_coordinators(call)
+    return resolve_coordinator(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+
+
+def _get_coordinators(call: ServiceCall) -> list[SmmPanelCoordinator]:
+    """Return the account named in the call, or every loaded account."""
+    return resolve_coordinators(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
+
+
+def resolve_coordinator(
+    hass: HomeAssistant, entry_id: str | None
+) -> SmmPanelCoordinator:
+    """Return the account named, or the only one loaded (actions and card)."""
+    coordinators = resolve_coordinators(hass, entry_id)
     if len(coordinators) > 1:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -243,10 +255,12 @@ def _get_coordinator(call: ServiceCall) -> SmmPanelCoordinator:
     return coordinators[0]
 
 
-def _get_coordinators(call: ServiceCall) -> list[SmmPanelCoordinator]:
-    """Return the account named in the call, or every loaded account."""
-    entries = call.hass.config_entries
-    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
+def resolve_coordinators(
+    hass: HomeAssistant, entry_id: str | None
+) -> list[SmmPanelCoordinator]:
+    """Return the account named, or every loaded account (actions and card)."""
+    entries = hass.config_entries
+    if entry_id:
         entry = entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
             raise ServiceValidationError(
@@ -338,9 +352,15 @@ def _order_options(call: ServiceCall) -> OrderOptions:
 async def _async_plan(call: ServiceCall) -> tuple[SmmPanelCoordinator, OrderPlan]:
     """Return the account and the checked order of an add or estimate call."""
     coordinator = _get_coordinator(call)
+    return coordinator, plan_order(await async_get_catalogue(coordinator), call.data)
+
+
+async def async_get_catalogue(
+    coordinator: SmmPanelCoordinator,
+) -> Mapping[int, CatalogueItem]:
+    """Return the account's catalogue, fetched again when old (actions and card)."""
     with _panel_errors(coordinator):
-        catalogue = await coordinator.async_refresh_catalogue(max_wait=ACTION_MAX_WAIT)
-    return coordinator, plan_order(catalogue, call.data)
+        return await coordinator.async_refresh_catalogue(max_wait=ACTION_MAX_WAIT)
 
 
 def _order_response(

@@ -74,6 +74,44 @@ def ensure_frontend() -> None:
     importlib.invalidate_caches()
 
 
+def ensure_integration_requirements(*domains: str) -> None:
+    """Install the requirements of Home Assistant integrations, once.
+
+    Home Assistant runs with ``--skip-pip`` here, so an integration it loads
+    must find its packages installed. Since 2026.x the frontend's list of
+    actions imports ``conversation`` (through ``ai_task``), whose packages
+    the test plugin does not install: without them the frontend never loads.
+    Installed under the leg's constraints when the venv has them.
+    """
+    spec = importlib.util.find_spec("homeassistant")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("Home Assistant is not installed in this environment")
+    components = Path(next(iter(spec.submodule_search_locations))) / "components"
+    missing: list[str] = []
+    for domain in domains:
+        manifest = json.loads(
+            (components / domain / "manifest.json").read_text("utf-8")
+        )
+        for requirement in manifest.get("requirements", []):
+            name, _, version = requirement.partition("==")
+            try:
+                if importlib.metadata.version(name) == version:
+                    continue
+            except importlib.metadata.PackageNotFoundError:
+                pass
+            missing.append(requirement)
+    if not missing:
+        return
+    print(f"Installing {', '.join(missing)} (once)", file=sys.stderr, flush=True)
+    constraints = Path(sys.prefix) / "package_constraints.txt"
+    extra = ["-c", str(constraints)] if constraints.exists() else []
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", *missing, *extra],
+        check=True,
+    )
+    importlib.invalidate_caches()
+
+
 def prepare_config_dir(config_dir: Path, configuration: str) -> None:
     """Write ``configuration.yaml`` and link the integration into the folder."""
     config_dir.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,17 @@ async def _auth_code(hass_url: str, username: str, password: str) -> str:
         return await HomeAssistantApi(session, hass_url).authorize(username, password)
 
 
+async def login_url(hass_url: str, path: str, username: str, password: str) -> str:
+    """Return a URL of ``path`` that logs the browser in as the user."""
+    code = await _auth_code(hass_url, username, password)
+    state = base64.b64encode(
+        json.dumps({"hassUrl": hass_url, "clientId": f"{hass_url}/"}).encode()
+    ).decode()
+    return f"{hass_url}{path}?" + urlencode(
+        {"auth_callback": "1", "code": code, "state": state}
+    )
+
+
 def _browser() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if path := shutil.which(name):
@@ -56,13 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     hass_url = f"http://{LOOPBACK}:{args.hass_port}"
-    code = asyncio.run(_auth_code(hass_url, args.username, args.password))
-    state = base64.b64encode(
-        json.dumps({"hassUrl": hass_url, "clientId": f"{hass_url}/"}).encode()
-    ).decode()
-    url = f"{hass_url}{args.path}?" + urlencode(
-        {"auth_callback": "1", "code": code, "state": state}
-    )
+    url = asyncio.run(login_url(hass_url, args.path, args.username, args.password))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="smm-shot-") as profile:
         subprocess.run(
