@@ -27,6 +27,9 @@ DEFAULT_DUPLICATE_WINDOW: Final = 10
 MAX_DUPLICATE_WINDOW: Final = 1440
 
 CATALOGUE_REFRESH_INTERVAL: Final = timedelta(hours=1)
+# With nothing on its way, the catalogue (for its change events) is asked for
+# less often: an idle account costs the panel little.
+CATALOGUE_IDLE_REFRESH_INTERVAL: Final = timedelta(hours=3)
 
 # Client settings: seconds per request, and the first backoff of read retries.
 CLIENT_TIMEOUT: Final = 30.0

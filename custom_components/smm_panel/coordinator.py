@@ -27,6 +27,7 @@ from .api import (
 )
 from .catalogue_watch import CatalogueWatcher
 from .const import (
+    CATALOGUE_IDLE_REFRESH_INTERVAL,
     CATALOGUE_REFRESH_INTERVAL,
     CONF_DUPLICATE_WINDOW,
     CONF_LOW_BALANCE_THRESHOLD,
@@ -244,9 +245,13 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             self._startup_delivery = None
 
     async def async_refresh_catalogue(
-        self, *, force: bool = False, max_wait: float | None = None
+        self,
+        *,
+        force: bool = False,
+        max_wait: float | None = None,
+        max_age: timedelta = CATALOGUE_REFRESH_INTERVAL,
     ) -> Catalogue:
-        """Return the catalogue, fetched again when older than an hour.
+        """Return the catalogue, fetched again when older than `max_age` (an hour).
 
         `max_wait` bounds the time spent waiting out the panel's rate limit.
         One fetch at a time: a caller that comes during a fetch gets its
@@ -257,7 +262,7 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             if (
                 force
                 or self._catalogue_fetched is None
-                or now - self._catalogue_fetched >= CATALOGUE_REFRESH_INTERVAL
+                or now - self._catalogue_fetched >= max_age
             ):
                 items = await self.client.async_get_catalogue(max_wait=max_wait)
                 self.catalogue, changes = await self.catalogue_watcher.async_update(
@@ -550,9 +555,18 @@ class SmmPanelCoordinator(DataUpdateCoordinator[PanelData]):
             self._async_publish(order_changes, refill_changes)
 
     async def _async_refresh_catalogue_quietly(self) -> None:
-        """Refresh the hourly catalogue without failing the whole refresh."""
+        """Refresh the catalogue without failing the whole refresh.
+
+        Hourly while orders or refills are on their way; every 3 hours when
+        nothing is (an action asks for it when older than an hour).
+        """
+        busy = self.tracker.active_order_ids() or self.tracker.active_refill_ids()
         try:
-            await self.async_refresh_catalogue()
+            await self.async_refresh_catalogue(
+                max_age=CATALOGUE_REFRESH_INTERVAL
+                if busy
+                else CATALOGUE_IDLE_REFRESH_INTERVAL
+            )
         except SmmPanelError as err:
             LOGGER.debug("Could not refresh the catalogue: %s", err)
 

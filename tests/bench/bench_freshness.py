@@ -253,6 +253,14 @@ def fixed_poll() -> ExitStack:
     stack.enter_context(
         patch.object(coordinator_module, "BALANCE_MAX_AGE", timedelta(0))
     )
+    # Before: the catalogue every hour, busy or idle.
+    stack.enter_context(
+        patch.object(
+            coordinator_module,
+            "CATALOGUE_IDLE_REFRESH_INTERVAL",
+            coordinator_module.CATALOGUE_REFRESH_INTERVAL,
+        )
+    )
     return stack
 
 

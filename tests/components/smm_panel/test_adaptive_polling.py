@@ -94,6 +94,36 @@ async def test_idle_account_asks_for_the_balance_every_half_hour(
     assert coordinator.update_interval == timedelta(minutes=30)
 
 
+async def test_idle_account_asks_for_the_catalogue_every_three_hours(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    panel: PanelSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Nothing on its way: the catalogue (for its change events) every 3 hours."""
+    await wait(hass, freezer, panel, 7 * 3600 + 60, step=60)
+
+    services = times(panel, "services")  # 3 and 6 hours after the setup's
+    assert len(services) == 2
+    assert all(3 * 3600 <= gap <= 3 * 3600 + 1830 for gap in gaps(services))
+
+
+async def test_catalogue_is_asked_for_hourly_while_an_order_runs(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    slow_panel: PanelSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """An order on its way (a 2-hour delivery): the catalogue once an hour."""
+    started = slow_panel.clock.now  # the catalogue was fetched at setup
+    await place_order(hass)
+    await wait(hass, freezer, slow_panel, 2 * 3600, step=30)
+
+    # Asked for again an hour after the setup's (idle: 3 hours after).
+    (services,) = times(slow_panel, "services")
+    assert 3600 <= services - started <= 3600 + 600
+
+
 async def test_pending_order_change_reaches_an_automation_within_a_minute(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
