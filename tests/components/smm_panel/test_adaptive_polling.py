@@ -8,13 +8,17 @@ integration asked what.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from functools import partial
 from itertools import pairwise
 import logging
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -22,10 +26,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.smm_panel.api import SmmPanelClient
 from custom_components.smm_panel.const import EVENT_ORDER_UPDATED
-from simulator import Fault, PanelSimulator
+from simulator import Fault, PanelSimulator, RateLimit
 
-from .conftest import ORDER_SENSOR, call_action
+from .conftest import ORDER_SENSOR, POLL, call_action, setup_integration
 
 BALANCE = "sensor.127_0_0_1_balance"
 
@@ -279,3 +284,40 @@ async def test_next_refresh_is_logged_and_planned(
     assert coordinator.update_interval == timedelta(seconds=40)
     assert coordinator.next_refresh is not None
     assert "Next refresh of 127.0.0.1 in 0:00:40: " in caplog.text
+
+
+async def test_polls_and_actions_share_one_request_budget(
+    hass: HomeAssistant,
+    panel: PanelSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Polls, update_entity and actions at once never meet the panel's rate limit.
+
+    Scaled down in time: the panel allows 18 requests per 0.4 s window (as
+    120 a minute), the account's budget is 15 per 0.4 s (as 100 a minute).
+    """
+    budget = partial(SmmPanelClient, max_requests_per_minute=15, rate_window=0.4)
+    with patch("custom_components.smm_panel.account.SmmPanelClient", budget):
+        await setup_integration(hass, mock_config_entry)
+    assert await async_setup_component(hass, "homeassistant", {})
+    order_ids = [panel.create_order(1, 1000).order_id for _ in range(3)]
+    await call_action(hass, "track_orders", orders=order_ids)
+    panel.rate_limit = RateLimit(limit=18, window=0.4, as_text=True)
+    panel.reset_log()
+
+    async def poll_soon() -> None:
+        async_fire_time_changed(hass, dt_util.utcnow() + POLL)
+        await hass.services.async_call(
+            "homeassistant", "update_entity", {"entity_id": BALANCE}, blocking=True
+        )
+
+    await asyncio.gather(
+        *(call_action(hass, "order_status", orders=order_ids) for _ in range(40)),
+        *(call_action(hass, "refill_status", refills=[1]) for _ in range(10)),
+        *(poll_soon() for _ in range(10)),
+    )
+    await hass.async_block_till_done()
+
+    assert panel.count("status") >= 40
+    assert panel.rate_limit.refused == 0
+    assert panel.rate_limit.max_per_window() <= 15
