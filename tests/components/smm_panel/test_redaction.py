@@ -133,6 +133,7 @@ async def test_key_echoed_in_texts_is_nowhere_in_home_assistant(
     assert hass.states.get(BALANCE).attributes["unit_of_measurement"] == "USD"
 
 
+@pytest.mark.usefixtures("balance_every_refresh")
 @pytest.mark.parametrize(
     "currency", [API_KEY, f"USD ({API_KEY})", "DOLLARSUS", "12", "U S D"]
 )

@@ -113,6 +113,7 @@ async def test_catalogue_by_category(send: Send) -> None:
     assert reply["result"]["total"] == len(services)
 
 
+@pytest.mark.usefixtures("balance_every_refresh")  # poll() moves only the timers
 async def test_orders_newest_first_with_what_may_be_done(
     hass: HomeAssistant, panel: PanelSimulator, send: Send
 ) -> None:
