@@ -23,7 +23,7 @@ from scripts.e2e_support.processes import free_port
 from simulator import Fault, PanelSimulator
 
 from ...conftest import API_KEY
-from .conftest import SECOND_KEY, poll, setup_integration
+from .conftest import SECOND_KEY, setup_integration
 
 UNKNOWN_ID = 99999
 INTEGRATION = Path(__file__).parents[3] / "custom_components" / DOMAIN
@@ -113,7 +113,6 @@ async def test_catalogue_by_category(send: Send) -> None:
     assert reply["result"]["total"] == len(services)
 
 
-@pytest.mark.usefixtures("balance_every_refresh")  # poll() moves only the timers
 async def test_orders_newest_first_with_what_may_be_done(
     hass: HomeAssistant, panel: PanelSimulator, send: Send
 ) -> None:
@@ -136,7 +135,16 @@ async def test_orders_newest_first_with_what_may_be_done(
     running, completed, no_refill = placed
     panel.set_order_status(completed, "Completed")
     panel.set_order_status(no_refill, "Completed")
-    await poll(hass)
+    # The user asks for a refresh (the integration's own plan would look at
+    # pending orders 40 s later).
+    assert await async_setup_component(hass, "homeassistant", {})
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": "sensor.127_0_0_1_balance"},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     reply = await send("orders")
 
