@@ -342,3 +342,22 @@ async def test_card_picker_and_visual_editor(open_card: OpenCard) -> None:
         "show_orders": False,
         "max_orders": 5,
     }
+
+
+async def test_money_with_the_panels_precision(
+    open_card: OpenCard, e2e_stack: CardStack
+) -> None:
+    """A charge of 0.0369 beside one of 0.90: both with the panel's 4 decimals."""
+    placed = await call_service(
+        e2e_stack,
+        "smm_panel",
+        "add_order",
+        {"service": 2, "link": "https://www.instagram.com/p/precise/", "quantity": 246},
+    )
+    page = await open_card()
+    ui = card(page)
+
+    precise = ui.locator(f'.order[data-order="{placed["order"]}"]')
+    await expect_text(precise.locator(".meta"), re.compile(r"0\.0369 USD"))
+    first = ui.locator(f'.order[data-order="{FIRST_ORDER}"]')
+    await expect_text(first.locator(".meta"), re.compile(r"0\.9000 USD"))

@@ -432,11 +432,27 @@ class SmmPanelCard extends HTMLElement {
 
   _money(amount, currency) {
     if (amount === null || amount === undefined) return "–";
+    const digits = this._moneyDigits();
     const number = new Intl.NumberFormat(numberLocale(this._hass), {
-      minimumFractionDigits: 2,
-      maximumFractionDigits: 5,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: Math.max(digits, 5),
     }).format(amount);
     return currency ? `${number} ${currency}` : number;
+  }
+
+  // The panel's precision, shown alike for every amount (0.0369 beside
+  // 0.9000, not 0.90): the most decimals of the balance and the charges it
+  // sent, at least 2, at most 5.
+  _moneyDigits() {
+    const amounts = [this._account && this._account.balance];
+    for (const order of this._orders || []) amounts.push(order.charge);
+    let digits = 2;
+    for (const amount of amounts) {
+      if (typeof amount !== "number" || !Number.isFinite(amount)) continue;
+      const fraction = String(amount).split(".")[1] || "";
+      if (!/e/i.test(fraction)) digits = Math.max(digits, fraction.length);
+    }
+    return Math.min(digits, 5);
   }
 
   _number(value) {
