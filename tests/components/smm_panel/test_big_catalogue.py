@@ -36,7 +36,8 @@ from simulator.catalogue import EXTRA_FIRST_ID, SimService
 from ...loop_witness import LoopWitness
 from .conftest import call_action, poll, setup_integration
 
-AN_HOUR_LATER = timedelta(hours=1, minutes=1)
+# An idle account asks for the catalogue every 3 hours.
+NEXT_CATALOGUE = timedelta(hours=3, minutes=1)
 ONE_MORE = {"maxs": "1,2"}
 
 
@@ -60,7 +61,7 @@ def panel_changed(panel: PanelSimulator) -> None:
     panel._services_cache.clear()
 
 
-async def events_an_hour_later(
+async def events_at_the_next_catalogue(
     hass: HomeAssistant,
     panel: PanelSimulator,
     freezer: FrozenDateTimeFactory,
@@ -70,7 +71,7 @@ async def events_an_hour_later(
     events = async_capture_events(hass, EVENT_CATALOGUE_CHANGED)
     change(panel.services)
     panel_changed(panel)
-    freezer.tick(AN_HOUR_LATER)
+    freezer.tick(NEXT_CATALOGUE)
     await poll(hass)
     return events
 
@@ -96,7 +97,7 @@ async def test_a_mass_change_fires_one_bounded_event(
         for service_id in added:
             services[service_id] = replace(services[1], service_id=service_id)
 
-    (event,) = await events_an_hour_later(hass, panel, freezer, change)
+    (event,) = await events_at_the_next_catalogue(hass, panel, freezer, change)
     data = event.data
     assert data["totals"] == {"added": 130, "removed": 120, "changed": 150}
     assert data["truncated"] is True
@@ -125,7 +126,7 @@ async def test_a_small_change_is_listed_whole(
     def change(services: dict[int, SimService]) -> None:
         services[1] = replace(services[1], min=100, max=20_000)
 
-    (event,) = await events_an_hour_later(hass, panel, freezer, change)
+    (event,) = await events_at_the_next_catalogue(hass, panel, freezer, change)
     assert event.data["totals"] == {"added": 0, "removed": 0, "changed": 1}
     assert event.data["truncated"] is False
     assert event.data["changed"] == [
@@ -150,7 +151,7 @@ async def test_a_rate_written_differently_is_no_change(
     def change(services: dict[int, SimService]) -> None:
         services[1] = replace(services[1], rate=Decimal("0.900"))
 
-    assert await events_an_hour_later(hass, panel, freezer, change) == []
+    assert await events_at_the_next_catalogue(hass, panel, freezer, change) == []
 
 
 async def test_the_remembered_catalogue_keeps_only_what_is_compared(
@@ -287,7 +288,7 @@ async def test_the_loop_runs_while_a_catalogue_is_compared(
         catalogue_watch, "compare", witness.witnessing(catalogue_watch.compare)
     )
     name = panel.services[2].name
-    events = await events_an_hour_later(
+    events = await events_at_the_next_catalogue(
         hass, panel, freezer, lambda services: services.pop(2)
     )
 
@@ -305,7 +306,7 @@ async def test_callers_that_come_together_fetch_the_catalogue_once(
 ) -> None:
     """Two actions needing a stale catalogue at once: one `services` request."""
     await setup_integration(hass, mock_config_entry)
-    freezer.tick(AN_HOUR_LATER)
+    freezer.tick(NEXT_CATALOGUE)
     panel.reset_log()
 
     first, second = await asyncio.gather(
