@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from decimal import Decimal
 import json
 from pathlib import Path
@@ -10,8 +11,12 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
@@ -144,6 +149,8 @@ async def test_orders_newest_first_with_what_may_be_done(
         {"entity_id": "sensor.127_0_0_1_balance"},
         blocking=True,
     )
+    # Home Assistant's debouncer may hold the request for its cooldown (10 s).
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await hass.async_block_till_done(wait_background_tasks=True)
 
     reply = await send("orders")
