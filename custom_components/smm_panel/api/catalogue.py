@@ -70,20 +70,23 @@ class CatalogueParser:
     def __call__(self, data: Any) -> CatalogueRow | None:
         """Return the row of one entry; None when it is unusable (see from_json)."""
         item = CatalogueItem.from_json(data, self._shared)
-        if item is None:
-            return None
-        return (
-            item.service_id,
-            item.name,
-            item.type,
-            item.category,
-            self._rates.place(item.rate),
-            item.min,
-            item.max,
-            item.refill,
-            item.cancel,
-            item.dripfeed,
-        )
+        return None if item is None else _row(item, self._rates)
+
+
+def _row(item: CatalogueItem, rates: _Rates) -> CatalogueRow:
+    """Return the row of a service, its rate placed in `rates`."""
+    return (
+        item.service_id,
+        item.name,
+        item.type,
+        item.category,
+        rates.place(item.rate),
+        item.min,
+        item.max,
+        item.refill,
+        item.cancel,
+        item.dripfeed,
+    )
 
 
 def _item(row: CatalogueRow, rates: list[Decimal]) -> CatalogueItem:
@@ -174,21 +177,7 @@ class Catalogue(Mapping[int, CatalogueItem]):
     def of(cls, items: Iterable[CatalogueItem]) -> Catalogue:
         """Return a catalogue of some services."""
         rates = _Rates()
-        rows: dict[int, CatalogueRow] = {
-            item.service_id: (
-                item.service_id,
-                item.name,
-                item.type,
-                item.category,
-                rates.place(item.rate),
-                item.min,
-                item.max,
-                item.refill,
-                item.cancel,
-                item.dripfeed,
-            )
-            for item in items
-        }
+        rows = {item.service_id: _row(item, rates) for item in items}
         return cls(rows, rates.table)
 
     def __getitem__(self, service_id: int) -> CatalogueItem:
