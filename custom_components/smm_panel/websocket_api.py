@@ -191,14 +191,11 @@ def _order(
 ) -> dict[str, Any]:
     """Return one order of the list, with what the card may offer for it."""
     service = catalogue.get(order.service_id) if order.service_id else None
-    estimated: Any = getattr(order, "estimated_completion", None)
     return {
+        # The sensor's attributes, `estimated_completion` among them.
         **order_attributes(order),
         "status": order.state.value,
         "finished": order.is_finished,
-        "estimated_completion": (
-            estimated.isoformat() if hasattr(estimated, "isoformat") else estimated
-        ),
         "can_refill": bool(service and service.refill and order.state in _REFILLABLE),
         "can_cancel": bool(service and service.cancel and not order.is_finished),
         "refills": refills,
@@ -268,7 +265,7 @@ def _search_catalogue(
     folded_type = type_.casefold() if type_ else None
     total = 0
     page: list[CatalogueItem] = []
-    for item in list(catalogue.values()):
+    for item in catalogue.values():  # a Catalogue never changes once made
         if folded_category is not None and item.category.casefold() != folded_category:
             continue
         if folded_type is not None and item.type.casefold() != folded_type:
