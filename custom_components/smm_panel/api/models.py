@@ -439,8 +439,8 @@ class Balance:
         currency = currency_code(raw_currency)
         if currency is None and not _absent(raw_currency):
             raise SmmPanelInvalidResponseError(
-                "Balance reply holds no usable currency: it is not a code of 1 "
-                f"to {MAX_CURRENCY} letters"
+                "Balance reply holds no usable currency: it is not a code or sign "
+                f"of 1 to {MAX_CURRENCY} letters or currency signs"
             )
         if code and currency and code != currency.upper():
             raise SmmPanelInvalidResponseError(
