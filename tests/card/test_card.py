@@ -276,6 +276,10 @@ async def test_arabic_right_to_left(open_card: OpenCard, e2e_stack: CardStack) -
             ui.locator(f'.order[data-order="{FIRST_ORDER}"] .status'), "مكتمل"
         )
         _assert_fits(await _layout(page))
+        # An English service name keeps its own direction: a long one is cut
+        # at its end ("YouTube Views [Non…"), not its beginning ("…Refill]").
+        name = ui.locator(f'.order[data-order="{FIRST_ORDER}"] .name')
+        assert await name.evaluate("node => getComputedStyle(node).direction") == "ltr"
 
         await choose_service(page, "followers", 1)
         await ui.locator('input[name="link"]').fill("https://www.instagram.com/p/ar/")

@@ -313,6 +313,10 @@ const STYLE = `
   .result { display: block; width: 100%; text-align: start; border: none; border-radius: 0;
     border-bottom: 1px solid var(--divider-color); color: var(--primary-text-color); padding: 6px 4px; }
   .result .name { display: block; }
+  /* A service's name keeps its own direction (dir="auto"): an English name
+     in an Arabic card is cut at its end, not its beginning, and still sits
+     at the start of the row. */
+  ha-card[dir="rtl"] .name { text-align: right; }
   .result .meta { display: block; }
   .chosen { display: flex; align-items: center; gap: 8px; min-width: 0; padding: 8px 0; }
   .chosen > div { flex: 1; min-width: 0; }
@@ -774,7 +778,7 @@ class SmmPanelCard extends HTMLElement {
     const row = el("div", { class: "order", "data-order": order.order_id },
       el("div", { class: "row" },
         el("span", { class: "id" }, `#${order.order_id}`),
-        el("span", { class: "name", title: order.service_name || "" }, order.service_name || order.service_id || ""),
+        el("span", { class: "name", dir: "auto", title: order.service_name || "" }, order.service_name || order.service_id || ""),
         el("span", { class: `status ${order.status}` }, this._t(`status.${order.status}`)),
       ),
       el("div", { class: "bar", role: "progressbar", "aria-valuenow": String(progress), "aria-valuemin": "0", "aria-valuemax": "100" },
@@ -859,7 +863,7 @@ class SmmPanelCard extends HTMLElement {
     list.append(el("div", { class: "hint count" }, this._t("results", { total: this._number(this._results.total) })));
     for (const service of this._results.services) {
       list.append(el("button", { class: "result", "data-service": service.service, onclick: () => this._choose(service) },
-        el("span", { class: "name" }, `${service.service} · ${service.name}`),
+        el("span", { class: "name", dir: "auto" }, `${service.service} · ${service.name}`),
         el("span", { class: "meta" }, [
           service.category,
           this._t("per_1000", { rate: this._money(service.rate, service.currency) }),
@@ -877,7 +881,7 @@ class SmmPanelCard extends HTMLElement {
     const s = this._service;
     return el("div", { class: "chosen" },
       el("div", {},
-        el("div", { class: "name" }, `${s.service} · ${s.name}`),
+        el("div", { class: "name", dir: "auto" }, `${s.service} · ${s.name}`),
         el("div", { class: "meta" }, [
           s.category,
           this._t("per_1000", { rate: this._money(s.rate, s.currency) }),
